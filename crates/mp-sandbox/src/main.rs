@@ -1,0 +1,106 @@
+//! `mp-sandbox`: run the offline Mercado Pago sandbox on a port.
+//!
+//! Every option also reads an environment variable (shown by `--help`).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::Parser;
+use mp_sandbox::site::SiteId;
+use mp_sandbox::{Sandbox, SandboxConfig, TsUnit, WebhookRetry};
+
+/// Offline stand-in for the Mercado Pago API: card tokens, payments, refunds, payment methods,
+/// signed webhooks, fault injection, and a MercadoPago.js v2 stand-in at /js/v2.
+///
+/// Test outcomes are chosen by the cardholder name (APRO approves, OTHE rejects, CONT stays
+/// pending until settled...). The control API lives under /__sandbox (GET /__sandbox/config lists
+/// the test cards and cardholder codes).
+#[derive(Parser, Debug)]
+#[command(name = "mp-sandbox", version)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, env = "MP_SANDBOX_LISTEN", default_value = "127.0.0.1:8181")]
+    listen: SocketAddr,
+
+    /// Access token that `Authorization: Bearer` must carry (the backend's credential).
+    #[arg(long, env = "MP_SANDBOX_ACCESS_TOKEN", default_value = "TEST-sandbox-access-token", hide_env_values = true)]
+    access_token: String,
+
+    /// Public key MercadoPago.js sends as `public_key` (the page's credential).
+    #[arg(long, env = "MP_SANDBOX_PUBLIC_KEY", default_value = "TEST-sandbox-public-key")]
+    public_key: String,
+
+    /// Secret used to sign webhooks (HMAC-SHA256, `x-signature: ts=...,v1=...`).
+    #[arg(long, env = "MP_SANDBOX_WEBHOOK_SECRET", default_value = "sandbox-webhook-secret", hide_env_values = true)]
+    webhook_secret: String,
+
+    /// Site of the credentials: MLA (ARS, DNI), MLB (BRL, CPF) or MLM (MXN).
+    #[arg(long, env = "MP_SANDBOX_SITE_ID", default_value = "MLA")]
+    site_id: SiteId,
+
+    /// Where webhooks go for payments created without a `notification_url`.
+    #[arg(long, env = "MP_SANDBOX_NOTIFICATION_URL")]
+    notification_url: Option<String>,
+
+    /// Send no webhooks at all (how payments made with test credentials behave).
+    #[arg(long, env = "MP_SANDBOX_NO_WEBHOOKS")]
+    no_webhooks: bool,
+
+    /// Delay before the first webhook retry, in milliseconds; doubles on each retry.
+    #[arg(long, env = "MP_SANDBOX_WEBHOOK_RETRY_MS", default_value_t = 5_000)]
+    webhook_retry_ms: u64,
+
+    /// Largest delay between webhook retries, in milliseconds.
+    #[arg(long, env = "MP_SANDBOX_WEBHOOK_MAX_DELAY_MS", default_value_t = 300_000)]
+    webhook_max_delay_ms: u64,
+
+    /// Webhook attempts in all, the first included.
+    #[arg(long, env = "MP_SANDBOX_WEBHOOK_ATTEMPTS", default_value_t = 6)]
+    webhook_attempts: u32,
+
+    /// How long one webhook attempt waits for an answer, in milliseconds (Mercado Pago: 22000).
+    #[arg(long, env = "MP_SANDBOX_WEBHOOK_TIMEOUT_MS", default_value_t = 22_000)]
+    webhook_timeout_ms: u64,
+
+    /// Unit of `ts` in `x-signature`: s (as the SDK validators expect) or ms.
+    #[arg(long, env = "MP_SANDBOX_WEBHOOK_TS_UNIT", default_value = "s")]
+    webhook_ts_unit: TsUnit,
+
+    /// How long a card token stays usable, in seconds (Mercado Pago: 7 days).
+    #[arg(long, env = "MP_SANDBOX_CARD_TOKEN_TTL_SECS", default_value_t = 7 * 24 * 3600)]
+    card_token_ttl_secs: u64,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        .init();
+    let args = Args::parse();
+    let config = SandboxConfig {
+        access_token: args.access_token,
+        public_key: args.public_key,
+        webhook_secret: args.webhook_secret,
+        site: args.site_id,
+        default_notification_url: args.notification_url,
+        webhooks_enabled: !args.no_webhooks,
+        webhook_retry: WebhookRetry {
+            initial_delay: Duration::from_millis(args.webhook_retry_ms),
+            max_delay: Duration::from_millis(args.webhook_max_delay_ms),
+            max_attempts: args.webhook_attempts,
+            timeout: Duration::from_millis(args.webhook_timeout_ms),
+        },
+        webhook_ts_unit: args.webhook_ts_unit,
+        card_token_ttl: Duration::from_secs(args.card_token_ttl_secs),
+        ..SandboxConfig::default()
+    };
+    tracing::info!(?config, "starting");
+    let sandbox = Sandbox::bind(args.listen, config).await?;
+    tracing::info!(url = sandbox.base_url(), "mp-sandbox listening");
+    tokio::signal::ctrl_c().await?;
+    tracing::info!("stopping");
+    drop(sandbox);
+    Ok(())
+}

@@ -1,0 +1,324 @@
+//! Wire shapes of the resources the sandbox serves: payments, refunds, card tokens and webhook
+//! notifications. Field names are Mercado Pago's (`shared/reference/mercadopago-api.md` §1.4
+//! payment resource, §5.3 refund, §6.1 card token, §7.1 notification body). Amounts are
+//! `Decimal`s written as JSON numbers, as the API does.
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::Value;
+
+/// A date as Mercado Pago writes it: `2022-01-10T10:10:10.000-04:00`.
+pub(crate) fn mp_date(at: time::OffsetDateTime) -> String {
+    let fmt = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3][offset_hour sign:mandatory]:[offset_minute]"
+    );
+    at.to_offset(time::macros::offset!(-4)).format(&fmt).unwrap_or_default()
+}
+
+/// An amount as a JSON number (Mercado Pago's wire type), for `json!` bodies.
+pub(crate) fn num(d: Decimal) -> Value {
+    use rust_decimal::prelude::ToPrimitive;
+    d.to_f64().and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number)
+}
+
+/// `payer.identification`.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct Identification {
+    /// `DNI`, `CPF`...
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// Document number.
+    pub number: Option<String>,
+}
+
+/// `payer` of a payment. `email` and `identification` are only returned when the payment is
+/// approved, refunded or charged back (reference §1.4, "emulator-relevant note").
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct Payer {
+    /// Payer id (null for guests).
+    pub id: Option<String>,
+    /// `customer` or `guest`.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// E-mail.
+    pub email: Option<String>,
+    /// Identification document.
+    pub identification: Identification,
+    /// First name.
+    pub first_name: Option<String>,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// `individual` or `association`.
+    pub entity_type: Option<String>,
+}
+
+/// `card.cardholder`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Cardholder {
+    /// Name as typed (carries the test code).
+    pub name: String,
+    /// Identification typed in the card form.
+    pub identification: Identification,
+}
+
+/// `card` of a payment.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Card {
+    /// Saved-card id (always null here).
+    pub id: Option<String>,
+    /// BIN.
+    pub first_six_digits: String,
+    /// Last four digits.
+    pub last_four_digits: String,
+    /// 1..=12.
+    pub expiration_month: u32,
+    /// Four digits.
+    pub expiration_year: u32,
+    /// When the card was first seen.
+    pub date_created: String,
+    /// Last change.
+    pub date_last_updated: String,
+    /// Cardholder.
+    pub cardholder: Cardholder,
+}
+
+/// `transaction_details`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TransactionDetails {
+    /// What the collector receives after fees.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub net_received_amount: Decimal,
+    /// What the payer pays, including installment interest.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub total_paid_amount: Decimal,
+    /// Overpaid amount (0).
+    #[serde(with = "rust_decimal::serde::float")]
+    pub overpaid_amount: Decimal,
+    /// Amount of each installment.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub installment_amount: Decimal,
+    /// Null for cards.
+    pub external_resource_url: Option<String>,
+    /// Null for cards.
+    pub financial_institution: Option<String>,
+}
+
+/// One entry of `fee_details`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FeeDetail {
+    /// `mercadopago_fee`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// Fee amount.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub amount: Decimal,
+    /// `collector`.
+    pub fee_payer: &'static str,
+}
+
+/// `payment_method` object of a payment.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PaymentMethodRef {
+    /// `visa`...
+    pub id: String,
+    /// `credit_card`...
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Issuer id.
+    pub issuer_id: String,
+}
+
+/// A refund (reference §5.3).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Refund {
+    /// Refund id.
+    pub id: u64,
+    /// The refunded payment.
+    pub payment_id: u64,
+    /// Refunded amount.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub amount: Decimal,
+    /// Free metadata.
+    pub metadata: Value,
+    /// Who refunded: `{"id","name","type":"collector"}`.
+    pub source: Value,
+    /// Creation date.
+    pub date_created: String,
+    /// Always null here.
+    pub unique_sequence_number: Option<String>,
+    /// `standard`.
+    pub refund_mode: &'static str,
+    /// 0.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub adjustment_amount: Decimal,
+    /// `approved`.
+    pub status: &'static str,
+    /// Null.
+    pub reason: Option<String>,
+    /// Empty.
+    pub labels: Vec<String>,
+    /// Same as `amount`.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub amount_refunded_to_payer: Decimal,
+    /// Empty.
+    pub partition_details: Vec<Value>,
+}
+
+/// The payment resource (reference §1.4), as `POST/GET/PUT /v1/payments` return it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Payment {
+    /// Numeric id, increasing.
+    pub id: u64,
+    /// Creation date.
+    pub date_created: String,
+    /// Approval date, null unless approved.
+    pub date_approved: Option<String>,
+    /// Last change of any kind.
+    pub date_last_updated: String,
+    /// Null for cards.
+    pub date_of_expiration: Option<String>,
+    /// When the money is released to the collector (approved payments).
+    pub money_release_date: Option<String>,
+    /// `pending` until released.
+    pub money_release_status: Option<&'static str>,
+    /// `regular_payment`.
+    pub operation_type: &'static str,
+    /// Issuer id (string).
+    pub issuer_id: String,
+    /// `visa`, `master`...
+    pub payment_method_id: String,
+    /// `credit_card`, `debit_card`.
+    pub payment_type_id: String,
+    /// `{id, type, issuer_id}`.
+    pub payment_method: PaymentMethodRef,
+    /// `approved`, `in_process`, `rejected`...
+    pub status: String,
+    /// `accredited`, `pending_contingency`, `cc_rejected_*`...
+    pub status_detail: String,
+    /// `ARS`, `BRL`, `MXN`.
+    pub currency_id: &'static str,
+    /// As sent.
+    pub description: Option<String>,
+    /// Always false in the sandbox.
+    pub live_mode: bool,
+    /// Six digits, for approved and authorized payments.
+    pub authorization_code: Option<String>,
+    /// The seller's user id.
+    pub collector_id: u64,
+    /// The payer (see [`Payer`] for what is hidden when).
+    pub payer: Payer,
+    /// As sent (an object).
+    pub metadata: Value,
+    /// As sent.
+    pub additional_info: Value,
+    /// As sent.
+    pub external_reference: Option<String>,
+    /// Amount charged.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub transaction_amount: Decimal,
+    /// Sum of refunds.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub transaction_amount_refunded: Decimal,
+    /// 0.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub coupon_amount: Decimal,
+    /// Installment count.
+    pub installments: u32,
+    /// Amounts breakdown.
+    pub transaction_details: TransactionDetails,
+    /// Fees (approved payments only).
+    pub fee_details: Vec<FeeDetail>,
+    /// Whether the amount was captured.
+    pub captured: bool,
+    /// As sent (default false).
+    pub binary_mode: bool,
+    /// As sent.
+    pub statement_descriptor: Option<String>,
+    /// The card used.
+    pub card: Card,
+    /// As sent.
+    pub notification_url: Option<String>,
+    /// Refunds made.
+    pub refunds: Vec<Refund>,
+    /// `aggregator`.
+    pub processing_mode: &'static str,
+    /// Null.
+    pub call_for_authorize_id: Option<String>,
+}
+
+/// A card token resource (reference §6.1).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CardToken {
+    /// 32 hex characters.
+    pub id: String,
+    /// The public key it was made with.
+    pub public_key: String,
+    /// BIN.
+    pub first_six_digits: String,
+    /// 1..=12.
+    pub expiration_month: u32,
+    /// Four digits.
+    pub expiration_year: u32,
+    /// Last four digits.
+    pub last_four_digits: String,
+    /// As typed.
+    pub cardholder: Cardholder,
+    /// `active` until used.
+    pub status: &'static str,
+    /// Creation date.
+    pub date_created: String,
+    /// Last change.
+    pub date_last_updated: String,
+    /// When it stops being usable.
+    pub date_due: String,
+    /// True (tokens are only made for Luhn-valid numbers).
+    pub luhn_validation: bool,
+    /// False.
+    pub live_mode: bool,
+    /// False.
+    pub require_esc: bool,
+    /// Digits in the card number.
+    pub card_number_length: u32,
+    /// Digits in the security code.
+    pub security_code_length: u32,
+}
+
+/// `data` of a notification.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct NotificationData {
+    /// The payment id, as a string.
+    pub id: String,
+}
+
+/// A webhook body (reference §7.1).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Notification {
+    /// `payment.created` or `payment.updated`.
+    pub action: String,
+    /// `v1`.
+    pub api_version: &'static str,
+    /// `{id}`.
+    pub data: NotificationData,
+    /// When the notification was made.
+    pub date_created: String,
+    /// Notification id.
+    pub id: u64,
+    /// False in the sandbox.
+    pub live_mode: bool,
+    /// Topic: `payment`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The seller.
+    pub user_id: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_use_mercado_pagos_format_and_offset() {
+        let at = time::macros::datetime!(2024-01-10 14:10:10.5 UTC);
+        assert_eq!(mp_date(at), "2024-01-10T10:10:10.500-04:00");
+    }
+}
