@@ -1,0 +1,297 @@
+//! The HTTP client: timeouts, bounded retries that keep the idempotency key, and error mapping.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::error::{ApiErrorBody, Error};
+use crate::types::{Payment, PaymentCreateRequest, SearchRequest, SearchResponse};
+
+/// Mercado Pago's API host (reference §0: `NODE:src/utils/config/index.ts` `BASE_URL`).
+pub const DEFAULT_BASE_URL: &str = "https://api.mercadopago.com";
+
+/// The `X-Idempotency-Key` of one logical operation: 1–64 characters of `[A-Za-z0-9_-]`.
+/// Mercado Pago suggests a UUID v4 (reference §1.1). Retries of the same operation reuse it;
+/// that is what makes a retried create return the first payment instead of charging again.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IdempotencyKey(String);
+
+/// The text was not a usable idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("an idempotency key is 1 to 64 characters of letters, digits, '-' or '_'")]
+pub struct InvalidIdempotencyKey;
+
+impl IdempotencyKey {
+    /// Validates a key.
+    pub fn new(key: impl Into<String>) -> Result<Self, InvalidIdempotencyKey> {
+        let key = key.into();
+        let ok =
+            (1..=64).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if ok {
+            Ok(IdempotencyKey(key))
+        } else {
+            Err(InvalidIdempotencyKey)
+        }
+    }
+
+    /// The key text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for IdempotencyKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// How failed calls are retried.
+///
+/// Retries happen on 429, 5xx and transport errors, always with the same idempotency key, with
+/// exponential backoff (`base_delay`, doubling, capped at `max_delay`) or the server's
+/// `Retry-After` when it sent one. A `Retry-After` longer than `max_retry_after`, or a wait that
+/// would end past `budget` (measured from the first attempt), stops retrying and returns the
+/// error, so a caller with a deadline (API Gateway's 30 s) always gets an answer in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt.
+    pub max_retries: u32,
+    /// First backoff delay.
+    pub base_delay: Duration,
+    /// Largest backoff delay.
+    pub max_delay: Duration,
+    /// Longest `Retry-After` honoured.
+    pub max_retry_after: Duration,
+    /// Time after which no new attempt starts.
+    pub budget: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 2 retries (3 attempts), 250 ms then 500 ms, `Retry-After` up to 5 s, 20 s in all.
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 2,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(2),
+            max_retry_after: Duration::from_secs(5),
+            budget: Duration::from_secs(20),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries at all.
+    pub fn none() -> Self {
+        RetryPolicy { max_retries: 0, ..RetryPolicy::default() }
+    }
+
+    fn backoff(&self, retry: u32) -> Duration {
+        self.base_delay.saturating_mul(2u32.saturating_pow(retry)).min(self.max_delay)
+    }
+}
+
+/// Client settings. `Default` targets the real API with conservative timeouts.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// API base URL (the sandbox's locally).
+    pub base_url: Url,
+    /// TCP + TLS connect timeout (default 3 s).
+    pub connect_timeout: Duration,
+    /// Whole-request timeout per attempt (default 8 s).
+    pub request_timeout: Duration,
+    /// Retries.
+    pub retry: RetryPolicy,
+    /// `User-Agent` sent.
+    pub user_agent: String,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            base_url: Url::parse(DEFAULT_BASE_URL).unwrap_or_else(|_| unreachable!("constant URL parses")),
+            connect_timeout: Duration::from_secs(3),
+            request_timeout: Duration::from_secs(8),
+            retry: RetryPolicy::default(),
+            user_agent: concat!("mp-serverless-checkout/", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
+    }
+}
+
+impl ClientConfig {
+    /// Defaults with another base URL (e.g. `http://127.0.0.1:8181` for the sandbox).
+    pub fn with_base_url(base_url: &str) -> Result<Self, Error> {
+        let base_url = Url::parse(base_url).map_err(|e| Error::Config(format!("base URL {base_url:?}: {e}")))?;
+        Ok(ClientConfig { base_url, ..ClientConfig::default() })
+    }
+}
+
+/// Installs rustls' `ring` crypto provider for the process, if none is installed yet. Every TLS
+/// client in this project (reqwest here, the AWS SDK's hyper client) uses it. Idempotent.
+pub fn install_crypto_provider() {
+    // Err means a provider is already installed, which is what we want.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// A Mercado Pago Payments API client. Cheap to clone (the connection pool is shared); build one
+/// per process and reuse it. The access token is passed to each call, so a rotated token takes
+/// effect without rebuilding the client.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    config: ClientConfig,
+}
+
+impl Client {
+    /// Builds the client (no network I/O).
+    pub fn new(config: ClientConfig) -> Result<Client, Error> {
+        install_crypto_provider();
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .user_agent(config.user_agent.clone())
+            .default_headers(headers)
+            .pool_idle_timeout(Duration::from_secs(50))
+            .build()
+            .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
+        Ok(Client { http, config })
+    }
+
+    /// The settings it was built with.
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    fn url(&self, path: &str) -> Result<Url, Error> {
+        self.config.base_url.join(path).map_err(|e| Error::Config(format!("URL for {path}: {e}")))
+    }
+
+    /// `POST /v1/payments` (reference §1): creates a card payment, or, when `idempotency_key` was
+    /// used before, returns the payment it created. A rejected card is `Ok` with
+    /// `status == Rejected`. Retries per [`RetryPolicy`] with the same key.
+    ///
+    /// Errors: [`Error::Api`] for validation (400, with cause codes), credentials (401) and state
+    /// errors; [`Error::Transport`] when Mercado Pago could not be reached after the retries.
+    #[tracing::instrument(name = "mercadopago.create_payment", skip_all, fields(idempotency_key = %idempotency_key))]
+    pub async fn create_payment(
+        &self,
+        access_token: &SecretString,
+        request: &PaymentCreateRequest,
+        idempotency_key: &IdempotencyKey,
+    ) -> Result<Payment, Error> {
+        let url = self.url("/v1/payments")?;
+        let payment: Payment = self
+            .send(|| {
+                self.http
+                    .post(url.clone())
+                    .header(AUTHORIZATION, bearer(access_token))
+                    .header(CONTENT_TYPE, "application/json")
+                    .header("X-Idempotency-Key", idempotency_key.as_str())
+                    .json(request)
+            })
+            .await?;
+        tracing::info!(payment_id = payment.id, status = %payment.status, status_detail = %payment.status_detail, "payment created");
+        Ok(payment)
+    }
+
+    /// `GET /v1/payments/{id}` (reference §5.1). 404 (cause 2000) is an [`Error::Api`].
+    #[tracing::instrument(name = "mercadopago.get_payment", skip_all, fields(payment_id = id))]
+    pub async fn get_payment(&self, access_token: &SecretString, id: u64) -> Result<Payment, Error> {
+        let url = self.url(&format!("/v1/payments/{id}"))?;
+        self.send(|| self.http.get(url.clone()).header(AUTHORIZATION, bearer(access_token))).await
+    }
+
+    /// `GET /v1/payments/search` (reference §5.2).
+    #[tracing::instrument(name = "mercadopago.search_payments", skip_all)]
+    pub async fn search_payments(
+        &self,
+        access_token: &SecretString,
+        query: &SearchRequest,
+    ) -> Result<SearchResponse<Payment>, Error> {
+        let url = self.url("/v1/payments/search")?;
+        self.send(|| self.http.get(url.clone()).query(query).header(AUTHORIZATION, bearer(access_token))).await
+    }
+
+    /// Sends with retries and decodes a success body as `T`.
+    async fn send<T: DeserializeOwned>(&self, build: impl Fn() -> reqwest::RequestBuilder) -> Result<T, Error> {
+        let policy = self.config.retry;
+        let started = Instant::now();
+        let mut retry = 0;
+        loop {
+            let error = match self.attempt(build()).await {
+                Ok(value) => return Ok(value),
+                Err(e) => e,
+            };
+            if !error.is_retryable() || retry >= policy.max_retries {
+                return Err(error);
+            }
+            let delay = match error.retry_after() {
+                Some(wait) if wait > policy.max_retry_after => return Err(error),
+                Some(wait) => wait,
+                None => policy.backoff(retry),
+            };
+            if started.elapsed() + delay >= policy.budget {
+                return Err(error);
+            }
+            tracing::warn!(retry = retry + 1, status = ?error.status(), error = %error, delay_ms = delay.as_millis() as u64, "retrying Mercado Pago call");
+            tokio::time::sleep(delay).await;
+            retry += 1;
+        }
+    }
+
+    async fn attempt<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, Error> {
+        let response = request.send().await.map_err(|e| Error::from_reqwest(&e))?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let bytes = response.bytes().await.map_err(|e| Error::from_reqwest(&e))?;
+        if (200..300).contains(&status) {
+            return serde_json::from_slice(&bytes).map_err(|e| Error::Decode { status, message: e.to_string() });
+        }
+        let body = serde_json::from_slice::<ApiErrorBody>(&bytes).unwrap_or_else(|_| ApiErrorBody {
+            message: format!("HTTP {status} without Mercado Pago's error body"),
+            error: String::new(),
+            status,
+            cause: vec![],
+        });
+        Err(Error::Api { status, body, retry_after })
+    }
+}
+
+fn bearer(token: &SecretString) -> HeaderValue {
+    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
+        .unwrap_or_else(|_| HeaderValue::from_static("Bearer invalid-token-characters"));
+    value.set_sensitive(true);
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idempotency_keys_are_validated() {
+        assert!(IdempotencyKey::new("0f8fad5b-d9cb-469f-a165-70867728950e").is_ok());
+        assert!(IdempotencyKey::new("").is_err());
+        assert!(IdempotencyKey::new("a b").is_err());
+        assert!(IdempotencyKey::new("x".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let p = RetryPolicy::default();
+        assert_eq!(p.backoff(0), Duration::from_millis(250));
+        assert_eq!(p.backoff(1), Duration::from_millis(500));
+        assert_eq!(p.backoff(10), Duration::from_secs(2));
+    }
+}

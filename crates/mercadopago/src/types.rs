@@ -1,0 +1,449 @@
+//! Request and response types of the Payments API, with Mercado Pago's field names
+//! (`shared/reference/mercadopago-api.md` §1.2 request, §1.4 payment resource, §2 statuses, §5.2
+//! search). Responses keep only what a checkout reads and tolerate missing or extra fields;
+//! the rest of the resource is kept in `extra`.
+
+use std::fmt;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+
+/// `payer.identification`: document type (`DNI`, `CPF`...) and number.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Identification {
+    /// Document type as listed by `GET /v1/identification_types`.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Document number.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "string_or_number")]
+    pub number: Option<String>,
+}
+
+impl fmt::Debug for Identification {
+    /// The number is personal data: never printed.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Identification")
+            .field("kind", &self.kind)
+            .field("number", &self.number.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// `payer` of a new payment. `email` is required by Mercado Pago.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Payer {
+    /// Buyer e-mail (cause 4050 when invalid).
+    pub email: String,
+    /// Document, required on some sites (MLA, MLB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identification: Option<Identification>,
+    /// First name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    /// Last name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+}
+
+impl fmt::Debug for Payer {
+    /// E-mail and document are personal data: never printed.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Payer")
+            .field("email", &"<redacted>")
+            .field("identification", &self.identification)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Body of `POST /v1/payments` for a card payment.
+///
+/// Mercado Pago's minimum is `token`, `transaction_amount`, `installments`, `payment_method_id`
+/// and `payer.email` (reference §1.2).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct PaymentCreateRequest {
+    /// Amount in currency units (a JSON number, see [`crate::amount`]).
+    #[serde(with = "crate::amount")]
+    pub transaction_amount: Decimal,
+    /// Card token from MercadoPago.js (single use).
+    pub token: String,
+    /// Installment count, at least 1.
+    pub installments: u32,
+    /// `visa`, `master`...
+    pub payment_method_id: String,
+    /// Card issuer, when the card form provided one. Sent as a string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer_id: Option<String>,
+    /// The buyer.
+    pub payer: Payer,
+    /// What the payment is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The integrator's reference (our order id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_reference: Option<String>,
+    /// Where Mercado Pago posts webhooks for this payment (max 248 characters per the reference).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notification_url: Option<String>,
+    /// Text on the buyer's card statement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statement_descriptor: Option<String>,
+    /// Free key-value data returned with the payment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Value>,
+    /// `false` authorizes only (capture later).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capture: Option<bool>,
+    /// `true`: only approved or rejected, never in process.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binary_mode: Option<bool>,
+}
+
+impl fmt::Debug for PaymentCreateRequest {
+    /// The card token is a credential for one charge: never printed.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PaymentCreateRequest")
+            .field("transaction_amount", &self.transaction_amount)
+            .field("token", &"<redacted>")
+            .field("installments", &self.installments)
+            .field("payment_method_id", &self.payment_method_id)
+            .field("issuer_id", &self.issuer_id)
+            .field("payer", &self.payer)
+            .field("external_reference", &self.external_reference)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Payment `status` (reference §2.1). Unknown values are kept in `Other`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum PaymentStatus {
+    /// Waiting for the buyer (not used by card payments except 3DS).
+    Pending,
+    /// Paid.
+    Approved,
+    /// Reserved, waiting for capture.
+    Authorized,
+    /// Under review; settles later.
+    InProcess,
+    /// In a dispute.
+    InMediation,
+    /// Declined.
+    Rejected,
+    /// Cancelled (or expired).
+    Cancelled,
+    /// Returned to the buyer.
+    Refunded,
+    /// Charged back by the card holder.
+    ChargedBack,
+    /// A value this crate does not know.
+    Other(String),
+}
+
+impl PaymentStatus {
+    /// The wire value (`"in_process"`).
+    pub fn as_str(&self) -> &str {
+        match self {
+            PaymentStatus::Pending => "pending",
+            PaymentStatus::Approved => "approved",
+            PaymentStatus::Authorized => "authorized",
+            PaymentStatus::InProcess => "in_process",
+            PaymentStatus::InMediation => "in_mediation",
+            PaymentStatus::Rejected => "rejected",
+            PaymentStatus::Cancelled => "cancelled",
+            PaymentStatus::Refunded => "refunded",
+            PaymentStatus::ChargedBack => "charged_back",
+            PaymentStatus::Other(s) => s,
+        }
+    }
+
+    /// Parses a wire value.
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "pending" => PaymentStatus::Pending,
+            "approved" => PaymentStatus::Approved,
+            "authorized" => PaymentStatus::Authorized,
+            "in_process" => PaymentStatus::InProcess,
+            "in_mediation" => PaymentStatus::InMediation,
+            "rejected" => PaymentStatus::Rejected,
+            "cancelled" => PaymentStatus::Cancelled,
+            "refunded" => PaymentStatus::Refunded,
+            "charged_back" => PaymentStatus::ChargedBack,
+            other => PaymentStatus::Other(other.to_owned()),
+        }
+    }
+
+    /// Whether Mercado Pago may still change the outcome on its own (pending, in process,
+    /// authorized, in mediation). Approved payments can still be refunded or charged back, but
+    /// that is a new event, not a pending outcome.
+    pub fn is_final(&self) -> bool {
+        !matches!(
+            self,
+            PaymentStatus::Pending | PaymentStatus::InProcess | PaymentStatus::Authorized | PaymentStatus::InMediation
+        )
+    }
+}
+
+impl fmt::Display for PaymentStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for PaymentStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for PaymentStatus {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(PaymentStatus::parse(&String::deserialize(d)?))
+    }
+}
+
+/// `transaction_details` of a payment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct TransactionDetails {
+    /// What the seller receives after fees.
+    #[serde(default, with = "crate::amount::option")]
+    pub net_received_amount: Option<Decimal>,
+    /// What the buyer pays, interest included.
+    #[serde(default, with = "crate::amount::option")]
+    pub total_paid_amount: Option<Decimal>,
+    /// Amount of each installment.
+    #[serde(default, with = "crate::amount::option")]
+    pub installment_amount: Option<Decimal>,
+}
+
+/// `card` of a payment: only the masked parts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct CardSummary {
+    /// BIN.
+    #[serde(default)]
+    pub first_six_digits: Option<String>,
+    /// Last four digits.
+    #[serde(default)]
+    pub last_four_digits: Option<String>,
+}
+
+/// The payment resource (reference §1.4), as create, get and search return it.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct Payment {
+    /// Numeric id.
+    pub id: u64,
+    /// Status.
+    pub status: PaymentStatus,
+    /// Detail (`accredited`, `cc_rejected_other_reason`...).
+    #[serde(default)]
+    pub status_detail: String,
+    /// Creation date, RFC 3339 with offset (`2022-01-10T10:10:10.000-04:00`).
+    #[serde(default)]
+    pub date_created: Option<String>,
+    /// Approval date.
+    #[serde(default)]
+    pub date_approved: Option<String>,
+    /// Last change date: orders status updates (see [`Payment::last_updated`]).
+    #[serde(default)]
+    pub date_last_updated: Option<String>,
+    /// Amount.
+    #[serde(with = "crate::amount")]
+    pub transaction_amount: Decimal,
+    /// Sum of refunds.
+    #[serde(default, with = "crate::amount::option")]
+    pub transaction_amount_refunded: Option<Decimal>,
+    /// Currency (`ARS`, `BRL`, `MXN`...).
+    #[serde(default)]
+    pub currency_id: String,
+    /// Installment count.
+    #[serde(default)]
+    pub installments: u32,
+    /// `visa`, `master`...
+    #[serde(default)]
+    pub payment_method_id: String,
+    /// `credit_card`, `debit_card`...
+    #[serde(default)]
+    pub payment_type_id: String,
+    /// Issuer id.
+    #[serde(default, deserialize_with = "string_or_number")]
+    pub issuer_id: Option<String>,
+    /// The integrator's reference.
+    #[serde(default)]
+    pub external_reference: Option<String>,
+    /// Whether it is a production payment.
+    #[serde(default)]
+    pub live_mode: bool,
+    /// Whether the amount was captured.
+    #[serde(default)]
+    pub captured: bool,
+    /// Amount breakdown.
+    #[serde(default)]
+    pub transaction_details: Option<TransactionDetails>,
+    /// Masked card.
+    #[serde(default)]
+    pub card: Option<CardSummary>,
+    /// Everything else the resource carries (payer included), untyped.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl fmt::Debug for Payment {
+    /// Prints ids, status and amounts only: `extra` holds payer data.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Payment")
+            .field("id", &self.id)
+            .field("status", &self.status)
+            .field("status_detail", &self.status_detail)
+            .field("transaction_amount", &self.transaction_amount)
+            .field("currency_id", &self.currency_id)
+            .field("external_reference", &self.external_reference)
+            .field("date_last_updated", &self.date_last_updated)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Parses one of Mercado Pago's dates (RFC 3339 with offset and milliseconds).
+pub fn parse_date(s: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+}
+
+impl Payment {
+    /// `date_last_updated` as a point in time, if present and well formed.
+    pub fn last_updated(&self) -> Option<OffsetDateTime> {
+        self.date_last_updated.as_deref().and_then(parse_date)
+    }
+}
+
+/// Query of `GET /v1/payments/search` (reference §5.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct SearchRequest {
+    /// Only payments with this reference.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_reference: Option<String>,
+    /// `date_created`, `date_approved`, `date_last_updated` or `money_release_date`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sort: Option<String>,
+    /// `asc` or `desc`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub criteria: Option<String>,
+    /// Page size (Mercado Pago's default: 30).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// Page start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u32>,
+}
+
+/// `paging` of a search answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Paging {
+    /// Matches in all.
+    pub total: u64,
+    /// Page size.
+    #[serde(default)]
+    pub limit: u64,
+    /// Page start.
+    #[serde(default)]
+    pub offset: u64,
+}
+
+/// A search answer: `{paging, results}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchResponse<T> {
+    /// Totals.
+    pub paging: Paging,
+    /// This page.
+    pub results: Vec<T>,
+}
+
+fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Option::<Value>::deserialize(d)? {
+        Some(Value::String(s)) => Some(s),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_reference_fixture_parses() {
+        // The approved payment fixture from reference §1.4 (trimmed).
+        let p: Payment = serde_json::from_value(json!({
+            "id":17_014_025_134_u64,"date_created":"2022-01-10T10:10:10.000-00:00","date_approved":"2022-01-10T10:10:10.000-00:00",
+            "date_last_updated":"2022-01-10T10:10:10.000-00:00","issuer_id":"24","payment_method_id":"master",
+            "payment_type_id":"credit_card","status":"approved","status_detail":"accredited","currency_id":"BRL",
+            "payer":{"email":"test_user_1631894348@testuser.com","identification":{"type":"CPF","number":"19119119100"}},
+            "external_reference":"1631894348","transaction_amount":12.34,"transaction_amount_refunded":0,"installments":1,
+            "transaction_details":{"net_received_amount":11.72,"total_paid_amount":12.34,"overpaid_amount":0,"installment_amount":12.34},
+            "card":{"first_six_digits":"503143","last_four_digits":"6351"}
+        }))
+        .expect("parses");
+        assert_eq!(p.status, PaymentStatus::Approved);
+        assert_eq!(p.transaction_amount, Decimal::new(1234, 2));
+        assert_eq!(p.transaction_details.as_ref().and_then(|t| t.net_received_amount), Some(Decimal::new(1172, 2)));
+        assert_eq!(p.last_updated().map(|d| d.unix_timestamp()), Some(1_641_809_410));
+        assert!(p.extra.contains_key("payer"));
+        let debug = format!("{p:?}");
+        assert!(!debug.contains("testuser.com") && !debug.contains("19119119100"), "{debug}");
+    }
+
+    #[test]
+    fn statuses_round_trip_and_know_what_is_final() {
+        for s in [
+            "pending",
+            "approved",
+            "authorized",
+            "in_process",
+            "in_mediation",
+            "rejected",
+            "cancelled",
+            "refunded",
+            "charged_back",
+            "new_one",
+        ] {
+            assert_eq!(PaymentStatus::parse(s).as_str(), s);
+        }
+        assert!(!PaymentStatus::InProcess.is_final());
+        assert!(!PaymentStatus::Pending.is_final());
+        assert!(PaymentStatus::Approved.is_final());
+        assert!(PaymentStatus::Rejected.is_final());
+    }
+
+    #[test]
+    fn requests_serialize_with_mercado_pagos_names_and_hide_secrets_in_debug() {
+        let req = PaymentCreateRequest {
+            transaction_amount: Decimal::new(10050, 2),
+            token: "ff8080814c11e237014c1ff593b57b4d".into(),
+            installments: 3,
+            payment_method_id: "visa".into(),
+            issuer_id: Some("310".into()),
+            payer: Payer {
+                email: "buyer@example.com".into(),
+                identification: Some(Identification { kind: Some("DNI".into()), number: Some("12345678".into()) }),
+                ..Payer::default()
+            },
+            description: None,
+            external_reference: Some("order-1".into()),
+            notification_url: None,
+            statement_descriptor: None,
+            metadata: None,
+            capture: None,
+            binary_mode: None,
+        };
+        let v = serde_json::to_value(&req).expect("ser");
+        assert_eq!(
+            v,
+            json!({"transaction_amount": 100.5, "token": "ff8080814c11e237014c1ff593b57b4d", "installments": 3,
+                   "payment_method_id": "visa", "issuer_id": "310", "external_reference": "order-1",
+                   "payer": {"email": "buyer@example.com", "identification": {"type": "DNI", "number": "12345678"}}})
+        );
+        let debug = format!("{req:?}");
+        for secret in ["ff8080814c", "buyer@example.com", "12345678"] {
+            assert!(!debug.contains(secret), "{secret} in {debug}");
+        }
+    }
+}
