@@ -1,0 +1,266 @@
+//! The merchant's catalog (`catalog.json`, read by both the page and the server) and pricing.
+//!
+//! Prices come from here only: the page sends SKUs and quantities, never a price the server
+//! trusts. Amounts are [`Decimal`]s in currency units (`"18500.00"` is 18,500.00 ARS), written
+//! in the file as strings or numbers and read exactly.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::validation::FieldErrors;
+
+/// Text in the three supported languages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Localized {
+    /// Spanish.
+    pub es: String,
+    /// Portuguese.
+    pub pt: String,
+    /// English.
+    pub en: String,
+}
+
+/// One product.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Product {
+    /// Stable identifier, `[a-z0-9-]`.
+    pub sku: String,
+    /// Price of one unit, in currency units.
+    #[serde(with = "mercadopago::amount")]
+    pub unit_price: Decimal,
+    /// Most units per order.
+    pub max_quantity: u32,
+    /// Image path relative to the site.
+    #[serde(default)]
+    pub image: Option<String>,
+    /// Display name.
+    pub name: Localized,
+    /// Short description.
+    pub description: Localized,
+}
+
+/// The whole catalog file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Catalog {
+    /// Shown on the page.
+    pub store_name: String,
+    /// Mercado Pago site of the merchant's account (`MLA`, `MLB`, `MLM`...).
+    pub site_id: String,
+    /// ISO 4217 currency of every price.
+    pub currency_id: String,
+    /// Locale used when the buyer's is unknown (`es-AR`).
+    pub default_locale: String,
+    /// Text on the buyer's card statement (`statement_descriptor`).
+    #[serde(default)]
+    pub statement_descriptor: Option<String>,
+    /// Products.
+    pub products: Vec<Product>,
+}
+
+/// The catalog shipped with the functions (the repository's `catalog.json`).
+pub const BUILT_IN: &str = include_str!("../../../catalog.json");
+
+/// Why a catalog file was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    /// Not JSON of the right shape.
+    #[error("catalog is not valid: {0}")]
+    Parse(#[from] serde_json::Error),
+    /// Shape is right, content is not.
+    #[error("catalog is not valid: {0}")]
+    Invalid(String),
+    /// File could not be read.
+    #[error("catalog file could not be read: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Most lines in one order.
+pub const MAX_LINES: usize = 20;
+
+/// One line the buyer asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineRequest {
+    /// Product SKU.
+    pub sku: String,
+    /// Units, at least 1.
+    pub quantity: u32,
+}
+
+/// A priced line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PricedLine {
+    /// Product SKU.
+    pub sku: String,
+    /// Name in Spanish (the catalog's first language), for records and events.
+    pub name: String,
+    /// Units.
+    pub quantity: u32,
+    /// Catalog unit price.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub unit_price: Decimal,
+    /// `unit_price * quantity`.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub line_total: Decimal,
+}
+
+/// An order priced from the catalog.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PricedOrder {
+    /// Lines, in the order asked.
+    pub lines: Vec<PricedLine>,
+    /// Sum of line totals, rounded to cents.
+    pub total: Decimal,
+    /// Currency of the total.
+    pub currency_id: String,
+}
+
+impl Catalog {
+    /// Parses and checks a catalog: unique SKUs, positive prices with at most two decimals,
+    /// quantities of at least 1, a three-letter currency.
+    pub fn from_json(text: &str) -> Result<Catalog, CatalogError> {
+        let catalog: Catalog = serde_json::from_str(text)?;
+        catalog.check()?;
+        Ok(catalog)
+    }
+
+    /// The built-in catalog, or the file at `path`.
+    pub fn load(path: Option<&str>) -> Result<Catalog, CatalogError> {
+        match path {
+            Some(p) => Self::from_json(&std::fs::read_to_string(p)?),
+            None => Self::from_json(BUILT_IN),
+        }
+    }
+
+    fn check(&self) -> Result<(), CatalogError> {
+        let invalid = |m: String| Err(CatalogError::Invalid(m));
+        if self.currency_id.len() != 3 || !self.currency_id.bytes().all(|b| b.is_ascii_uppercase()) {
+            return invalid(format!("currency_id {:?} is not an ISO 4217 code", self.currency_id));
+        }
+        if self.products.is_empty() {
+            return invalid("no products".into());
+        }
+        let mut seen = std::collections::HashSet::new();
+        for p in &self.products {
+            if p.sku.is_empty() || !p.sku.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+                return invalid(format!("sku {:?} must be [a-z0-9-]", p.sku));
+            }
+            if !seen.insert(p.sku.as_str()) {
+                return invalid(format!("sku {:?} appears twice", p.sku));
+            }
+            if p.unit_price <= Decimal::ZERO || p.unit_price.normalize().scale() > 2 {
+                return invalid(format!("{}: unit_price must be positive with at most two decimals", p.sku));
+            }
+            if p.max_quantity == 0 {
+                return invalid(format!("{}: max_quantity must be at least 1", p.sku));
+            }
+        }
+        Ok(())
+    }
+
+    /// The product with this SKU.
+    pub fn product(&self, sku: &str) -> Option<&Product> {
+        self.products.iter().find(|p| p.sku == sku)
+    }
+
+    /// Prices the requested lines. Field errors use the request's paths (`items[1].sku`):
+    /// `required` (no lines), `too_many`, `unknown_sku`, `duplicate`, `out_of_range` (quantity).
+    pub fn price(&self, lines: &[LineRequest]) -> Result<PricedOrder, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        if lines.is_empty() {
+            errors.add("items", "required");
+        }
+        if lines.len() > MAX_LINES {
+            errors.add("items", "too_many");
+        }
+        let mut priced = Vec::new();
+        let mut seen = BTreeMap::new();
+        for (i, line) in lines.iter().enumerate() {
+            let Some(product) = self.product(&line.sku) else {
+                errors.add(format!("items[{i}].sku"), "unknown_sku");
+                continue;
+            };
+            if seen.insert(line.sku.as_str(), i).is_some() {
+                errors.add(format!("items[{i}].sku"), "duplicate");
+                continue;
+            }
+            if line.quantity == 0 || line.quantity > product.max_quantity {
+                errors.add(format!("items[{i}].quantity"), "out_of_range");
+                continue;
+            }
+            priced.push(PricedLine {
+                sku: product.sku.clone(),
+                name: product.name.es.clone(),
+                quantity: line.quantity,
+                unit_price: product.unit_price,
+                line_total: product.unit_price * Decimal::from(line.quantity),
+            });
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let total = priced.iter().map(|l| l.line_total).sum::<Decimal>().round_dp(2);
+        Ok(PricedOrder { lines: priced, total, currency_id: self.currency_id.clone() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(sku: &str, quantity: u32) -> LineRequest {
+        LineRequest { sku: sku.into(), quantity }
+    }
+
+    #[test]
+    fn the_built_in_catalog_is_valid() {
+        let c = Catalog::load(None).expect("catalog.json parses");
+        assert!(!c.products.is_empty());
+        assert_eq!(c.currency_id.len(), 3);
+    }
+
+    #[test]
+    fn prices_come_from_the_catalog_exactly() {
+        let c = Catalog::load(None).expect("catalog");
+        let order = c.price(&[line("mate-calabaza", 2), line("yerba-organica-1kg", 3)]).expect("priced");
+        assert_eq!(order.total, Decimal::new(5_875_150, 2), "2 × 18500.00 + 3 × 7250.50");
+        assert_eq!(order.lines[1].line_total, Decimal::new(2_175_150, 2));
+        assert_eq!(order.currency_id, "ARS");
+    }
+
+    #[test]
+    fn bad_lines_are_reported_per_field() {
+        let c = Catalog::load(None).expect("catalog");
+        let errors = c
+            .price(&[
+                line("mate-calabaza", 1),
+                line("nope", 1),
+                line("mate-calabaza", 1),
+                line("bombilla-acero", 0),
+                line("bombilla-acero", 99),
+            ])
+            .expect_err("invalid");
+        assert_eq!(errors.get("items[1].sku"), Some("unknown_sku"));
+        assert_eq!(errors.get("items[2].sku"), Some("duplicate"));
+        assert_eq!(errors.get("items[3].quantity"), Some("out_of_range"));
+        assert_eq!(errors.get("items[4].sku"), Some("duplicate"));
+        let too_many_units = c.price(&[line("bombilla-acero", 11)]).expect_err("over max_quantity");
+        assert_eq!(too_many_units.get("items[0].quantity"), Some("out_of_range"));
+        assert_eq!(c.price(&[]).expect_err("empty").get("items"), Some("required"));
+        let many: Vec<_> = (0..21).map(|_| line("mate-calabaza", 1)).collect();
+        assert_eq!(c.price(&many).expect_err("too many").get("items"), Some("too_many"));
+    }
+
+    #[test]
+    fn invalid_catalogs_are_refused() {
+        let good = BUILT_IN;
+        let broken = good.replacen("\"18500.00\"", "\"-1\"", 1);
+        assert!(matches!(Catalog::from_json(&broken), Err(CatalogError::Invalid(_))));
+        let dup = good.replacen("bombilla-acero", "mate-calabaza", 1);
+        assert!(matches!(Catalog::from_json(&dup), Err(CatalogError::Invalid(_))));
+        let cents = good.replacen("\"9500.00\"", "\"9500.001\"", 1);
+        assert!(matches!(Catalog::from_json(&cents), Err(CatalogError::Invalid(_))));
+        assert!(matches!(Catalog::from_json("{}"), Err(CatalogError::Parse(_))));
+    }
+}

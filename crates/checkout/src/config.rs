@@ -1,0 +1,239 @@
+//! Configuration from the environment. Read once per cold start; every error names the variable.
+//!
+//! | Variable | Used by | Default | Meaning |
+//! |---|---|---|---|
+//! | `MP_SECRET_ARN` | all | required | Secrets Manager secret (ARN or name) holding `{"access_token","webhook_secret"}` |
+//! | `ORDERS_TABLE` | all | required | DynamoDB table of orders |
+//! | `NOTIFICATION_URL` | process_payment | required | public URL of `/api/notifications`, sent as `notification_url` |
+//! | `ORDER_EVENTS_TOPIC_ARN` | notifications, payment_status | required there | SNS topic for "order paid" |
+//! | `MP_API_BASE_URL` | all | `https://api.mercadopago.com` | Mercado Pago API (the sandbox locally) |
+//! | `MP_CONNECT_TIMEOUT_MS` | all | `3000` | connect timeout per attempt |
+//! | `MP_REQUEST_TIMEOUT_MS` | all | `8000` | request timeout per attempt |
+//! | `MP_MAX_RETRIES` | all | `2` | retries on 429/5xx/network errors (same idempotency key) |
+//! | `SECRETS_TTL_SECS` | all | `300` | how long the secret is cached |
+//! | `WEBHOOK_TOLERANCE_SECS` | notifications | `600` | accepted age of a webhook's `ts` (0 disables the check) |
+//! | `STATUS_REFRESH_AFTER_SECS` | payment_status | `5` | refresh a non-final order from Mercado Pago when last checked longer ago |
+//! | `CATALOG_PATH` | process_payment, events | built-in `catalog.json` | a catalog file to use instead |
+//! | `ALLOWED_ORIGIN` | all | none | an extra origin allowed by CORS (never `*`); same-origin needs none |
+
+use std::time::Duration;
+
+/// A configuration problem, naming the variable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A required variable is not set (or empty).
+    #[error("missing required environment variable {0}")]
+    Missing(&'static str),
+    /// A variable is set to something unusable.
+    #[error("environment variable {name} is invalid: {reason}")]
+    Invalid {
+        /// The variable.
+        name: &'static str,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Reads variables; [`Env::from_process`] for real use, [`Env::from_pairs`] in tests.
+pub struct Env {
+    /// `None`: the process environment.
+    fixed: Option<std::collections::HashMap<String, String>>,
+}
+
+impl Env {
+    /// The process environment.
+    pub fn from_process() -> Self {
+        Env { fixed: None }
+    }
+
+    /// A fixed set of variables.
+    pub fn from_pairs(pairs: &[(&str, &str)]) -> Self {
+        Env { fixed: Some(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()) }
+    }
+
+    fn get(&self, name: &str) -> Option<String> {
+        match &self.fixed {
+            Some(map) => map.get(name).cloned(),
+            None => std::env::var(name).ok(),
+        }
+    }
+
+    /// A required, non-empty variable.
+    pub fn required(&self, name: &'static str) -> Result<String, ConfigError> {
+        self.optional(name).ok_or(ConfigError::Missing(name))
+    }
+
+    /// An optional variable (empty counts as unset).
+    pub fn optional(&self, name: &str) -> Option<String> {
+        self.get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    }
+
+    /// An optional number with a default.
+    pub fn number(&self, name: &'static str, default: u64) -> Result<u64, ConfigError> {
+        match self.optional(name) {
+            None => Ok(default),
+            Some(v) => {
+                v.parse().map_err(|_| ConfigError::Invalid { name, reason: format!("{v:?} is not a whole number") })
+            }
+        }
+    }
+}
+
+/// Settings shared by the three functions. Function-specific ones are `Option`s, required by
+/// [`Config::notification_url`] and [`Config::order_events_topic_arn`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Secret id (ARN or name).
+    pub mp_secret_arn: String,
+    /// DynamoDB table.
+    pub orders_table: String,
+    /// Mercado Pago API base URL.
+    pub mp_api_base_url: String,
+    /// Connect timeout per attempt.
+    pub mp_connect_timeout: Duration,
+    /// Request timeout per attempt.
+    pub mp_request_timeout: Duration,
+    /// Retries after the first attempt.
+    pub mp_max_retries: u32,
+    /// Secret cache lifetime.
+    pub secrets_ttl: Duration,
+    /// Webhook `ts` tolerance; `None` disables the check.
+    pub webhook_tolerance: Option<Duration>,
+    /// Refresh non-final orders checked longer ago than this.
+    pub status_refresh_after: Duration,
+    /// `NOTIFICATION_URL`.
+    pub notification_url: Option<String>,
+    /// `ORDER_EVENTS_TOPIC_ARN`.
+    pub order_events_topic_arn: Option<String>,
+    /// `CATALOG_PATH`.
+    pub catalog_path: Option<String>,
+    /// `ALLOWED_ORIGIN`.
+    pub allowed_origin: Option<String>,
+}
+
+/// Default webhook tolerance: 10 minutes. Mercado Pago documents no window (reference §7.2 item
+/// 6). A replayed webhook cannot do harm here, because the handler never trusts the body and
+/// re-reads the payment from the API, so the window only needs to bound replays while leaving
+/// room for clock skew and for deliveries that queue at Mercado Pago for a few minutes.
+pub const DEFAULT_WEBHOOK_TOLERANCE: Duration = Duration::from_secs(600);
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Self::from(&Env::from_process())
+    }
+
+    /// Reads from `env`.
+    pub fn from(env: &Env) -> Result<Config, ConfigError> {
+        let mp_api_base_url =
+            env.optional("MP_API_BASE_URL").unwrap_or_else(|| mercadopago::DEFAULT_BASE_URL.to_owned());
+        url::Url::parse(&mp_api_base_url)
+            .map_err(|e| ConfigError::Invalid { name: "MP_API_BASE_URL", reason: e.to_string() })?;
+        let notification_url = env.optional("NOTIFICATION_URL");
+        if let Some(u) = &notification_url {
+            let parsed = url::Url::parse(u)
+                .map_err(|e| ConfigError::Invalid { name: "NOTIFICATION_URL", reason: e.to_string() })?;
+            if !matches!(parsed.scheme(), "http" | "https") || u.len() > 248 {
+                return Err(ConfigError::Invalid {
+                    name: "NOTIFICATION_URL",
+                    reason: "must be an http(s) URL of at most 248 characters".into(),
+                });
+            }
+        }
+        let allowed_origin = env.optional("ALLOWED_ORIGIN");
+        if allowed_origin.as_deref() == Some("*") {
+            return Err(ConfigError::Invalid {
+                name: "ALLOWED_ORIGIN",
+                reason: "a wildcard origin is not allowed".into(),
+            });
+        }
+        let tolerance = env.number("WEBHOOK_TOLERANCE_SECS", DEFAULT_WEBHOOK_TOLERANCE.as_secs())?;
+        Ok(Config {
+            mp_secret_arn: env.required("MP_SECRET_ARN")?,
+            orders_table: env.required("ORDERS_TABLE")?,
+            mp_api_base_url,
+            mp_connect_timeout: Duration::from_millis(env.number("MP_CONNECT_TIMEOUT_MS", 3_000)?),
+            mp_request_timeout: Duration::from_millis(env.number("MP_REQUEST_TIMEOUT_MS", 8_000)?),
+            mp_max_retries: u32::try_from(env.number("MP_MAX_RETRIES", 2)?)
+                .map_err(|_| ConfigError::Invalid { name: "MP_MAX_RETRIES", reason: "too large".into() })?,
+            secrets_ttl: Duration::from_secs(env.number("SECRETS_TTL_SECS", 300)?),
+            webhook_tolerance: (tolerance > 0).then(|| Duration::from_secs(tolerance)),
+            status_refresh_after: Duration::from_secs(env.number("STATUS_REFRESH_AFTER_SECS", 5)?),
+            notification_url,
+            order_events_topic_arn: env.optional("ORDER_EVENTS_TOPIC_ARN"),
+            catalog_path: env.optional("CATALOG_PATH"),
+            allowed_origin,
+        })
+    }
+
+    /// `NOTIFICATION_URL`, required by `process_payment`.
+    pub fn notification_url(&self) -> Result<&str, ConfigError> {
+        self.notification_url.as_deref().ok_or(ConfigError::Missing("NOTIFICATION_URL"))
+    }
+
+    /// `ORDER_EVENTS_TOPIC_ARN`, required where orders can become paid.
+    pub fn order_events_topic_arn(&self) -> Result<&str, ConfigError> {
+        self.order_events_topic_arn.as_deref().ok_or(ConfigError::Missing("ORDER_EVENTS_TOPIC_ARN"))
+    }
+
+    /// The Mercado Pago client settings this configuration asks for.
+    pub fn mercadopago_client_config(&self) -> Result<mercadopago::ClientConfig, ConfigError> {
+        let mut c = mercadopago::ClientConfig::with_base_url(&self.mp_api_base_url)
+            .map_err(|e| ConfigError::Invalid { name: "MP_API_BASE_URL", reason: e.to_string() })?;
+        c.connect_timeout = self.mp_connect_timeout;
+        c.request_timeout = self.mp_request_timeout;
+        c.retry.max_retries = self.mp_max_retries;
+        Ok(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Vec<(&'static str, &'static str)> {
+        vec![("MP_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:123:secret:mp"), ("ORDERS_TABLE", "orders")]
+    }
+
+    #[test]
+    fn defaults_apply_when_only_the_required_variables_are_set() {
+        let c = Config::from(&Env::from_pairs(&base())).expect("valid");
+        assert_eq!(c.mp_api_base_url, "https://api.mercadopago.com");
+        assert_eq!(c.webhook_tolerance, Some(DEFAULT_WEBHOOK_TOLERANCE));
+        assert_eq!(c.secrets_ttl, Duration::from_secs(300));
+        assert_eq!(c.notification_url(), Err(ConfigError::Missing("NOTIFICATION_URL")));
+    }
+
+    #[test]
+    fn errors_name_the_variable() {
+        let err = Config::from(&Env::from_pairs(&[("ORDERS_TABLE", "t")])).expect_err("missing");
+        assert_eq!(err, ConfigError::Missing("MP_SECRET_ARN"));
+        assert!(err.to_string().contains("MP_SECRET_ARN"));
+
+        let mut env = base();
+        env.push(("MP_REQUEST_TIMEOUT_MS", "soon"));
+        let err = Config::from(&Env::from_pairs(&env)).expect_err("invalid");
+        assert!(err.to_string().contains("MP_REQUEST_TIMEOUT_MS"), "{err}");
+
+        let mut env = base();
+        env.push(("ALLOWED_ORIGIN", "*"));
+        assert!(matches!(
+            Config::from(&Env::from_pairs(&env)),
+            Err(ConfigError::Invalid { name: "ALLOWED_ORIGIN", .. })
+        ));
+
+        let mut env = base();
+        env.push(("NOTIFICATION_URL", "ftp://example.com/x"));
+        assert!(matches!(
+            Config::from(&Env::from_pairs(&env)),
+            Err(ConfigError::Invalid { name: "NOTIFICATION_URL", .. })
+        ));
+    }
+
+    #[test]
+    fn zero_tolerance_disables_the_timestamp_check() {
+        let mut env = base();
+        env.push(("WEBHOOK_TOLERANCE_SECS", "0"));
+        assert_eq!(Config::from(&Env::from_pairs(&env)).expect("valid").webhook_tolerance, None);
+    }
+}

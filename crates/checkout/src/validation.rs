@@ -1,0 +1,378 @@
+//! Validation of the `POST /api/process_payment` body, collecting every field error at once.
+//!
+//! Field errors are machine codes keyed by the field's path in the request, so the page can show
+//! a localized message next to each field: `{"payer.email": "invalid", "items[0].sku":
+//! "unknown_sku"}`. Codes: `required`, `invalid`, `too_long`, `out_of_range`, `too_many`,
+//! `unknown_sku`, `duplicate`.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::catalog::LineRequest;
+use crate::messages::Lang;
+
+/// Field path → error code.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct FieldErrors(BTreeMap<String, String>);
+
+impl FieldErrors {
+    /// Records an error for a field (the first one per field wins).
+    pub fn add(&mut self, field: impl Into<String>, code: &str) {
+        self.0.entry(field.into()).or_insert_with(|| code.to_owned());
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The code for a field.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.get(field).map(String::as_str)
+    }
+
+    /// Adds every error of `other`.
+    pub fn extend(&mut self, other: FieldErrors) {
+        for (k, v) in other.0 {
+            self.0.entry(k).or_insert(v);
+        }
+    }
+
+    /// Number of fields with errors.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+/// Most installments accepted (Mercado Pago offers at most 36 on cards in the sites we serve).
+pub const MAX_INSTALLMENTS: u32 = 36;
+/// Longest e-mail (Mercado Pago cause 4051).
+pub const MAX_EMAIL: usize = 254;
+
+/// A checked payment request. Prices are not in it: they come from the catalog.
+#[derive(Clone, PartialEq)]
+pub struct PaymentRequest {
+    /// Lines to buy.
+    pub items: Vec<LineRequest>,
+    /// Card token (from MercadoPago.js).
+    pub token: String,
+    /// `visa`, `master`...
+    pub payment_method_id: String,
+    /// Issuer, if the card form gave one.
+    pub issuer_id: Option<String>,
+    /// Installments, 1..=[`MAX_INSTALLMENTS`].
+    pub installments: u32,
+    /// Buyer e-mail.
+    pub payer_email: String,
+    /// Document type and number, if given.
+    pub payer_identification: Option<(String, String)>,
+    /// The total the buyer saw, if the page sent it (must match the catalog's).
+    pub transaction_amount: Option<Decimal>,
+    /// Language for buyer messages.
+    pub lang: Option<Lang>,
+}
+
+impl std::fmt::Debug for PaymentRequest {
+    /// Token, e-mail and document are never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PaymentRequest")
+            .field("items", &self.items)
+            .field("payment_method_id", &self.payment_method_id)
+            .field("issuer_id", &self.issuer_id)
+            .field("installments", &self.installments)
+            .field("transaction_amount", &self.transaction_amount)
+            .finish_non_exhaustive()
+    }
+}
+
+fn is_token_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
+}
+
+/// A plausible e-mail: one `@`, non-empty local part, a dotted domain, no spaces or controls.
+pub fn email_is_valid(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else { return false };
+    !local.is_empty()
+        && local.len() <= 64
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// Accepts a JSON string or number as text (card forms hand out strings).
+fn text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.trim().to_owned()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Checks a request body (already parsed as JSON).
+pub fn payment_request(body: &Value) -> Result<PaymentRequest, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let Some(obj) = body.as_object() else {
+        errors.add("body", "invalid");
+        return Err(errors);
+    };
+
+    let mut items = Vec::new();
+    match obj.get("items") {
+        None | Some(Value::Null) => errors.add("items", "required"),
+        Some(Value::Array(list)) => {
+            if list.is_empty() {
+                errors.add("items", "required");
+            }
+            if list.len() > crate::catalog::MAX_LINES {
+                errors.add("items", "too_many");
+            }
+            for (i, item) in list.iter().enumerate().take(crate::catalog::MAX_LINES) {
+                let sku =
+                    item.get("sku").and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty() && s.len() <= 64);
+                let quantity = item.get("quantity").and_then(Value::as_u64).and_then(|q| u32::try_from(q).ok());
+                match (sku, quantity) {
+                    (Some(sku), Some(quantity)) => items.push(LineRequest { sku: sku.to_owned(), quantity }),
+                    (s, q) => {
+                        if s.is_none() {
+                            errors.add(format!("items[{i}].sku"), "invalid");
+                        }
+                        if q.is_none() {
+                            errors.add(format!("items[{i}].quantity"), "invalid");
+                        }
+                    }
+                }
+            }
+        }
+        Some(_) => errors.add("items", "invalid"),
+    }
+
+    let token = match obj.get("token").and_then(Value::as_str).map(str::trim) {
+        None | Some("") => {
+            errors.add("token", "required");
+            String::new()
+        }
+        Some(t) if t.len() > 64 || !t.bytes().all(is_token_char) => {
+            errors.add("token", "invalid");
+            String::new()
+        }
+        Some(t) => t.to_owned(),
+    };
+
+    let payment_method_id = match obj.get("payment_method_id").and_then(Value::as_str).map(str::trim) {
+        None | Some("") => {
+            errors.add("payment_method_id", "required");
+            String::new()
+        }
+        Some(m) if m.len() > 32 || !m.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') => {
+            errors.add("payment_method_id", "invalid");
+            String::new()
+        }
+        Some(m) => m.to_owned(),
+    };
+
+    let issuer_id = match obj.get("issuer_id") {
+        None | Some(Value::Null) => None,
+        Some(v) => match text(v) {
+            Some(s) if s.is_empty() => None,
+            Some(s) if s.len() <= 12 && s.bytes().all(|b| b.is_ascii_digit()) => Some(s),
+            _ => {
+                errors.add("issuer_id", "invalid");
+                None
+            }
+        },
+    };
+
+    let installments = match obj.get("installments") {
+        None | Some(Value::Null) => {
+            errors.add("installments", "required");
+            0
+        }
+        Some(v) => match text(v).and_then(|s| s.parse::<u32>().ok()) {
+            Some(n) if (1..=MAX_INSTALLMENTS).contains(&n) => n,
+            Some(_) => {
+                errors.add("installments", "out_of_range");
+                0
+            }
+            None => {
+                errors.add("installments", "invalid");
+                0
+            }
+        },
+    };
+
+    let payer = obj.get("payer").and_then(Value::as_object);
+    let payer_email = match payer.and_then(|p| p.get("email")).and_then(Value::as_str).map(str::trim) {
+        None | Some("") => {
+            errors.add("payer.email", "required");
+            String::new()
+        }
+        Some(e) if e.len() > MAX_EMAIL => {
+            errors.add("payer.email", "too_long");
+            String::new()
+        }
+        Some(e) if !email_is_valid(e) => {
+            errors.add("payer.email", "invalid");
+            String::new()
+        }
+        Some(e) => e.to_owned(),
+    };
+    let identification = payer.and_then(|p| p.get("identification")).filter(|v| !v.is_null());
+    let payer_identification = match identification {
+        None => None,
+        Some(Value::Object(id)) => {
+            let kind = id.get("type").and_then(text).filter(|s| !s.is_empty());
+            let number = id.get("number").and_then(text).filter(|s| !s.is_empty());
+            match (kind, number) {
+                (None, None) => None,
+                (Some(k), Some(n)) => {
+                    let kind_ok = k.len() <= 10 && k.chars().all(|c| c.is_alphanumeric() || c == '.');
+                    let number_ok =
+                        n.len() <= 20 && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+                    if !kind_ok {
+                        errors.add("payer.identification.type", "invalid");
+                    }
+                    if !number_ok {
+                        errors.add("payer.identification.number", "invalid");
+                    }
+                    (kind_ok && number_ok).then_some((k, n))
+                }
+                (None, Some(_)) => {
+                    errors.add("payer.identification.type", "required");
+                    None
+                }
+                (Some(_), None) => {
+                    errors.add("payer.identification.number", "required");
+                    None
+                }
+            }
+        }
+        Some(_) => {
+            errors.add("payer.identification", "invalid");
+            None
+        }
+    };
+    if payer.is_none() && obj.get("payer").is_some_and(|p| !p.is_null()) {
+        errors.add("payer", "invalid");
+    }
+
+    let transaction_amount = match obj.get("transaction_amount") {
+        None | Some(Value::Null) => None,
+        Some(v @ Value::Number(_)) => match mercadopago::amount::from_json(v) {
+            Some(d) if d > Decimal::ZERO && d.normalize().scale() <= 2 => Some(d),
+            _ => {
+                errors.add("transaction_amount", "invalid");
+                None
+            }
+        },
+        Some(_) => {
+            errors.add("transaction_amount", "invalid");
+            None
+        }
+    };
+
+    let lang = obj.get("locale").and_then(Value::as_str).and_then(Lang::from_locale);
+
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(PaymentRequest {
+        items,
+        token,
+        payment_method_id,
+        issuer_id,
+        installments,
+        payer_email,
+        payer_identification,
+        transaction_amount,
+        lang,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn valid() -> Value {
+        json!({"items": [{"sku": "mate-calabaza", "quantity": 1}], "token": "ff8080814c11e237014c1ff593b57b4d",
+               "payment_method_id": "visa", "issuer_id": "310", "installments": 1,
+               "payer": {"email": "buyer@example.com", "identification": {"type": "DNI", "number": "12345678"}},
+               "transaction_amount": 18500.0, "locale": "es-AR"})
+    }
+
+    #[test]
+    fn the_documented_body_is_accepted() {
+        let r = payment_request(&valid()).expect("valid");
+        assert_eq!(r.items, vec![LineRequest { sku: "mate-calabaza".into(), quantity: 1 }]);
+        assert_eq!(r.transaction_amount, Some(Decimal::new(18500, 0)));
+        assert_eq!(r.payer_identification, Some(("DNI".into(), "12345678".into())));
+        assert_eq!(r.lang, Some(Lang::Es));
+    }
+
+    #[test]
+    fn card_form_strings_are_accepted_for_numbers() {
+        let mut body = valid();
+        body["installments"] = json!("3");
+        body["issuer_id"] = json!(310);
+        let r = payment_request(&body).expect("valid");
+        assert_eq!((r.installments, r.issuer_id.as_deref()), (3, Some("310")));
+    }
+
+    #[test]
+    fn every_bad_field_is_reported_at_once() {
+        let body = json!({"items": [{"sku": "", "quantity": -1}], "token": "has spaces", "payment_method_id": "VISA!",
+            "issuer_id": "abc", "installments": 99, "payer": {"email": "nope", "identification": {"type": "DNI"}},
+            "transaction_amount": 1.234});
+        let e = payment_request(&body).expect_err("invalid");
+        let expected = [
+            ("items[0].sku", "invalid"),
+            ("items[0].quantity", "invalid"),
+            ("token", "invalid"),
+            ("payment_method_id", "invalid"),
+            ("issuer_id", "invalid"),
+            ("installments", "out_of_range"),
+            ("payer.email", "invalid"),
+            ("payer.identification.number", "required"),
+            ("transaction_amount", "invalid"),
+        ];
+        for (field, code) in expected {
+            assert_eq!(e.get(field), Some(code), "{field}: {e:?}");
+        }
+        assert_eq!(e.len(), expected.len());
+    }
+
+    #[test]
+    fn required_fields_are_named() {
+        let e = payment_request(&json!({})).expect_err("empty");
+        for field in ["items", "token", "payment_method_id", "installments", "payer.email"] {
+            assert_eq!(e.get(field), Some("required"), "{field}");
+        }
+        assert_eq!(payment_request(&json!([1])).expect_err("array").get("body"), Some("invalid"));
+        let mut long = valid();
+        long["payer"]["email"] = json!(format!("{}@example.com", "a".repeat(250)));
+        assert_eq!(payment_request(&long).expect_err("long").get("payer.email"), Some("too_long"));
+    }
+
+    #[test]
+    fn emails_are_checked_for_shape() {
+        assert!(email_is_valid("a.b+c@mail.example.com"));
+        for bad in ["", "a", "a@", "@b.com", "a@b", "a b@c.com", "a@b@c.com", "a@.com", "a@b.com.", "a@b..com"] {
+            assert!(!email_is_valid(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn debug_output_has_no_personal_data() {
+        let text = format!("{:?}", payment_request(&valid()).expect("valid"));
+        for secret in ["ff8080814c", "buyer@example.com", "12345678"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+    }
+}
