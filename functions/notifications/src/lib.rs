@@ -1,0 +1,134 @@
+//! `POST /api/notifications`: Mercado Pago's webhook.
+//!
+//! 1. Verify `x-signature` (HMAC-SHA256 over `id:<data.id>;request-id:<x-request-id>;ts:<ts>;`
+//!    with the webhook secret, constant-time, `ts` within the tolerance): missing, malformed,
+//!    tampered or stale → `401`, nothing changes.
+//! 2. Topics other than `payment` (`merchant_order`...) → `200`, ignored.
+//! 3. Never trust the body: read `data.id` from the query as delivered, fetch
+//!    `GET /v1/payments/{data.id}`, find the order by `external_reference`, apply the payment's
+//!    state only if its `date_last_updated` is newer (replays and out-of-order deliveries never
+//!    move an order backwards), publish "order paid" once.
+//! 4. Unknown payments (the panel's simulated id 123456) or orders → `200`, logged: answering
+//!    anything else would make Mercado Pago retry forever.
+//! 5. Transient failures (Mercado Pago or AWS down) → `503`: Mercado Pago retries later.
+//!    The Mercado Pago client here gives up within 10 s, well inside Mercado Pago's 22 s wait.
+//!
+//! `GET` (URL probes from Mercado Pago's panel) → `200`.
+
+use std::time::{Duration, SystemTime};
+
+use checkout::http::{self as web, ApiError};
+use checkout::services::{ProviderError, Services};
+use checkout::settle::{self, Settled};
+use lambda_http::{Body, Request, Response};
+use mercadopago::webhook::WebhookVerifier;
+use serde_json::json;
+
+/// What the handler needs.
+pub struct Deps {
+    /// Shared services (its Mercado Pago client has the shorter webhook timeouts).
+    pub services: Services,
+}
+
+/// Per-attempt timeout for Mercado Pago calls made while answering a webhook.
+pub const WEBHOOK_REQUEST_TIMEOUT: Duration = Duration::from_secs(4);
+/// Total time the Mercado Pago client may spend (retries included) while answering a webhook.
+pub const WEBHOOK_RETRY_BUDGET: Duration = Duration::from_secs(10);
+
+impl Deps {
+    /// From the process environment (cold start).
+    pub async fn from_env() -> Result<Deps, checkout::services::InitError> {
+        Ok(Deps::new(Services::from_env().await?)?)
+    }
+
+    /// Wraps services, tightening the Mercado Pago client's timeouts for webhook answers.
+    pub fn new(services: Services) -> Result<Deps, mercadopago::Error> {
+        let mut config = services.mp.config().clone();
+        config.request_timeout = config.request_timeout.min(WEBHOOK_REQUEST_TIMEOUT);
+        config.retry.budget = config.retry.budget.min(WEBHOOK_RETRY_BUDGET);
+        let mp = mercadopago::Client::new(config)?;
+        Ok(Deps { services: services.with_mp(mp) })
+    }
+}
+
+fn ok(outcome: &str) -> Response<Body> {
+    web::json_response(200, &json!({ "status": outcome }))
+}
+
+/// Handles one delivery. Never returns `Err`.
+#[tracing::instrument(name = "notifications", skip_all, fields(data_id, request_id))]
+pub async fn handle(deps: &Deps, req: Request) -> Result<Response<Body>, lambda_http::Error> {
+    Ok(match *req.method() {
+        http::Method::GET | http::Method::HEAD => ok("ready"),
+        http::Method::POST => process(deps, &req).await.unwrap_or_else(ApiError::into_response),
+        _ => ApiError::MethodNotAllowed.into_response(),
+    })
+}
+
+async fn process(deps: &Deps, req: &Request) -> Result<Response<Body>, ApiError> {
+    let services = &deps.services;
+    let data_id = web::raw_query_param(req, "data.id").or_else(|| web::raw_query_param(req, "id"));
+    let request_id = web::header(req, "x-request-id");
+    tracing::Span::current().record("data_id", data_id.as_deref().unwrap_or(""));
+    tracing::Span::current().record("request_id", request_id.unwrap_or(""));
+
+    let secret = services.webhook_secret().await.map_err(|e| {
+        tracing::error!(error = %e, "webhook secret unavailable");
+        ApiError::ServiceUnavailable { retry_after: Duration::from_secs(5) }
+    })?;
+    let verifier = WebhookVerifier::new(secret, services.config.webhook_tolerance);
+    if let Err(reason) =
+        verifier.verify(web::header(req, "x-signature"), request_id, data_id.as_deref(), SystemTime::now())
+    {
+        tracing::warn!(%reason, "webhook refused");
+        return Err(ApiError::InvalidSignature);
+    }
+
+    let topic = web::raw_query_param(req, "type")
+        .or_else(|| web::raw_query_param(req, "topic"))
+        .or_else(|| web::json_body(req).ok().and_then(|b| b.get("type").and_then(|t| t.as_str()).map(str::to_owned)));
+    if topic.as_deref() != Some("payment") {
+        tracing::info!(topic = ?topic, "topic ignored");
+        return Ok(ok("ignored"));
+    }
+    let Some(payment_id) = data_id.as_deref().and_then(|id| id.parse::<u64>().ok()) else {
+        tracing::warn!("payment webhook without a numeric data.id");
+        return Err(ApiError::Validation({
+            let mut f = checkout::validation::FieldErrors::default();
+            f.add("data.id", "invalid");
+            f
+        }));
+    };
+
+    let payment = match services.get_payment(payment_id).await {
+        Ok(p) => p,
+        Err(ProviderError::Api(e)) if e.status() == Some(404) => {
+            tracing::info!(payment_id, "payment unknown to Mercado Pago (a panel simulation?); ignored");
+            return Ok(ok("ignored"));
+        }
+        Err(e) => {
+            tracing::error!(payment_id, error = %e, "could not read the payment; Mercado Pago will retry");
+            return Err(ApiError::ProviderUnavailable { retry_after: Duration::from_secs(30) });
+        }
+    };
+    let Some(order_id) = payment.external_reference.as_deref().filter(|r| uuid::Uuid::parse_str(r).is_ok()) else {
+        tracing::info!(payment_id, "payment has no order reference of ours; ignored");
+        return Ok(ok("ignored"));
+    };
+    let order = services.store.get(order_id).await.map_err(unavailable)?;
+    let Some(order) = order else {
+        tracing::info!(payment_id, order_id, "no such order; ignored");
+        return Ok(ok("ignored"));
+    };
+    match settle::settle(&services.store, &services.events, &order, &payment).await {
+        Ok(Settled::Updated(_)) => Ok(ok("updated")),
+        Ok(Settled::Stale(_)) => Ok(ok("unchanged")),
+        Ok(Settled::Mismatch(_)) | Ok(Settled::NotFound) => Ok(ok("ignored")),
+        Err(e) => Err(unavailable(e)),
+    }
+}
+
+fn unavailable(e: impl std::fmt::Display) -> ApiError {
+    tracing::error!(error = %e, "internal failure; Mercado Pago will retry");
+    ApiError::ServiceUnavailable { retry_after: Duration::from_secs(30) }
+}

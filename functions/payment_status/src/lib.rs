@@ -1,0 +1,152 @@
+//! `GET /api/payment_status/{order_id}`: what the page polls while a payment is pending.
+//!
+//! `200 {order_id, status, status_detail, message, amount, currency, payment_id, updated_at}`
+//! with `Cache-Control: no-store`; `404` for unknown or malformed ids. No payer data. `amount`
+//! is a decimal string with two decimals (exact), `updated_at` RFC 3339. `?locale=` picks the
+//! message language (default: the order's).
+//!
+//! When the order is not final and was last read from Mercado Pago more than
+//! `STATUS_REFRESH_AFTER_SECS` ago, it is refreshed first (same monotonic rule and exactly-once
+//! event as webhooks): payments made with test credentials never send webhooks, so polling must
+//! settle them. An order without a payment (its create answer was lost) is looked up by
+//! `external_reference`. If Mercado Pago is unreachable, the stored state is served.
+
+use std::time::Duration;
+
+use checkout::http::{self as web, ApiError};
+use checkout::messages::{buyer_message, Lang, MessageContext};
+use checkout::services::Services;
+use checkout::settle;
+use checkout::store::{epoch_ms, Order};
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::Serialize;
+
+/// What the handler needs.
+pub struct Deps {
+    /// Shared services.
+    pub services: Services,
+}
+
+impl Deps {
+    /// From the process environment (cold start).
+    pub async fn from_env() -> Result<Deps, checkout::services::InitError> {
+        Ok(Deps { services: Services::from_env().await? })
+    }
+}
+
+#[derive(Serialize)]
+struct Status<'a> {
+    order_id: &'a str,
+    status: &'a str,
+    status_detail: &'a str,
+    message: String,
+    amount: String,
+    currency: &'a str,
+    payment_id: Option<u64>,
+    updated_at: String,
+}
+
+/// Handles one request. Never returns `Err`.
+#[tracing::instrument(name = "payment_status", skip_all, fields(order_id))]
+pub async fn handle(deps: &Deps, req: Request) -> Result<Response<Body>, lambda_http::Error> {
+    let allowed_origin = deps.services.config.allowed_origin.as_deref();
+    let resp = match *req.method() {
+        http::Method::OPTIONS => return Ok(web::preflight(&req, allowed_origin)),
+        http::Method::GET => process(deps, &req).await.unwrap_or_else(ApiError::into_response),
+        _ => ApiError::MethodNotAllowed.into_response(),
+    };
+    Ok(web::with_cors(resp, &req, allowed_origin))
+}
+
+/// The order id: the route's path parameter, or the last path segment.
+fn order_id(req: &Request) -> Option<String> {
+    let from_params = req.path_parameters().first("order_id").map(str::to_owned);
+    let raw = from_params.or_else(|| req.uri().path().rsplit('/').next().map(str::to_owned))?;
+    uuid::Uuid::parse_str(&raw).ok().map(|u| u.hyphenated().to_string())
+}
+
+async fn process(deps: &Deps, req: &Request) -> Result<Response<Body>, ApiError> {
+    let services = &deps.services;
+    let id = order_id(req).ok_or(ApiError::NotFound)?;
+    tracing::Span::current().record("order_id", id.as_str());
+    let mut order = services.store.get(&id).await.map_err(unavailable)?.ok_or(ApiError::NotFound)?;
+
+    let now = epoch_ms(time::OffsetDateTime::now_utc());
+    let refresh_after = i64::try_from(services.config.status_refresh_after.as_millis()).unwrap_or(i64::MAX);
+    let stale = order.checked_at_ms.is_none_or(|t| now - t >= refresh_after);
+    if !order.is_final() && stale {
+        order = refresh(services, order).await;
+    } else if let Err(e) = settle::publish_if_due(&services.store, &services.events, &order).await {
+        tracing::warn!(error = %e, "order paid event still pending");
+    }
+
+    let lang = web::raw_query_param(req, "locale").as_deref().and_then(Lang::from_locale).unwrap_or(order.lang);
+    let ctx = MessageContext {
+        amount: order.amount,
+        currency_id: &order.currency_id,
+        payment_method_id: &order.payment_method_id,
+        installments: order.installments,
+        statement_descriptor: services.catalog.statement_descriptor.as_deref(),
+    };
+    let body = Status {
+        order_id: &order.order_id,
+        status: &order.status,
+        status_detail: &order.status_detail,
+        message: buyer_message(lang, &order.status, &order.status_detail, &ctx),
+        amount: format!("{:.2}", order.amount),
+        currency: &order.currency_id,
+        payment_id: order.payment_id,
+        updated_at: order.updated_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+    };
+    Ok(web::json_response(200, &body))
+}
+
+/// Reads the order's payment from Mercado Pago and applies it. Any failure leaves the stored
+/// order as it was (logged): the page shows what is known and polls again.
+async fn refresh(services: &Services, order: Order) -> Order {
+    let payment = match order.payment_id {
+        Some(id) => services.get_payment(id).await.map(Some),
+        None => services.find_payment_for_order(&order.order_id).await,
+    };
+    let payment = match payment {
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            let _ = services.store.touch_checked(&order.order_id).await;
+            return order;
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "could not refresh from Mercado Pago; serving the stored state");
+            return order;
+        }
+    };
+    match settle::settle(&services.store, &services.events, &order, &payment).await {
+        Ok(settled) => settled.order().cloned().unwrap_or(order),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not apply the refreshed payment");
+            services.store.get(&order.order_id).await.ok().flatten().unwrap_or(order)
+        }
+    }
+}
+
+fn unavailable(e: impl std::fmt::Display) -> ApiError {
+    tracing::error!(error = %e, "internal failure");
+    ApiError::ServiceUnavailable { retry_after: Duration::from_secs(2) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_ids_come_from_the_path_and_must_be_uuids() {
+        let req = |path: &str| -> Request { http::Request::builder().uri(path).body(Body::Empty).expect("request") };
+        let id = "0b5e1c8e-8a3a-4b6a-9a59-2f1d1c3f7a10";
+        assert_eq!(order_id(&req(&format!("/api/payment_status/{id}"))).as_deref(), Some(id));
+        assert_eq!(order_id(&req(&format!("/api/payment_status/{}", id.to_uppercase()))).as_deref(), Some(id));
+        assert_eq!(order_id(&req("/api/payment_status/not-a-uuid")), None);
+        assert_eq!(order_id(&req("/api/payment_status/")), None);
+        let with_param = req("/whatever")
+            .with_path_parameters(std::collections::HashMap::from([("order_id".to_owned(), id.to_owned())]));
+        assert_eq!(order_id(&with_param).as_deref(), Some(id));
+    }
+}
