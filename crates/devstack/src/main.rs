@@ -1,0 +1,242 @@
+//! `devstack`: the pieces of the local stack that are not Mercado Pago or AWS stand-ins.
+//!
+//! - `devstack seed`: creates the orders table (the same definition the store uses), the
+//!   Mercado Pago secret and the "order paid" topic in moto, subscribes an HTTP endpoint to the
+//!   topic, and prints the function environment as `KEY=VALUE` lines.
+//! - `devstack edge`: the local CloudFront: serves `site/` (with the security headers the
+//!   deployed distribution sends, CSP included), proxies `/api/*` to the functions under
+//!   `cargo lambda watch`, and receives "order paid" messages at `/__dev/order-events` (printed,
+//!   and listed by `GET /__dev/order-events`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::{Json, Router};
+use clap::{Parser, Subcommand};
+use http::{HeaderName, HeaderValue, StatusCode};
+use serde_json::{json, Value};
+
+#[derive(Parser)]
+#[command(name = "devstack", version, about = "Local stack tooling for the Mercado Pago checkout.")]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create the table, secret and topic in moto; print the functions' environment.
+    Seed {
+        /// moto server URL.
+        #[arg(long, env = "MOTO_ENDPOINT")]
+        moto: String,
+        /// Name prefix for the table, secret and topic.
+        #[arg(long, default_value = "dev")]
+        prefix: String,
+        /// Mercado Pago access token to store in the secret.
+        #[arg(long, env = "MP_ACCESS_TOKEN", hide_env_values = true)]
+        access_token: String,
+        /// Webhook secret to store in the secret.
+        #[arg(long, env = "MP_WEBHOOK_SECRET", hide_env_values = true)]
+        webhook_secret: String,
+        /// HTTP endpoint subscribed to the "order paid" topic.
+        #[arg(long)]
+        events_url: Option<String>,
+    },
+    /// Serve the site and proxy /api/* to the functions.
+    Edge {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Directory with the static site.
+        #[arg(long, default_value = "site")]
+        site: PathBuf,
+        /// Base URL of `cargo lambda watch` (its router maps /api/...).
+        #[arg(long, default_value = "http://127.0.0.1:9000")]
+        api: String,
+        /// Content-Security-Policy for the site's pages (as the CloudFront response headers
+        /// policy sends it).
+        #[arg(long, env = "EDGE_CSP")]
+        csp: Option<String>,
+        /// File served as `/config.json` (the page's settings), instead of `site/config.json`.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        .init();
+    match Args::parse().command {
+        Command::Seed { moto, prefix, access_token, webhook_secret, events_url } => {
+            seed(&moto, &prefix, &access_token, &webhook_secret, events_url.as_deref()).await
+        }
+        Command::Edge { listen, site, api, csp, config } => edge(listen, site, api, csp, config).await,
+    }
+}
+
+#[allow(clippy::print_stdout)] // The environment goes to stdout for the dev script to read.
+async fn seed(
+    moto: &str,
+    prefix: &str,
+    access_token: &str,
+    webhook_secret: &str,
+    events_url: Option<&str>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let sdk = checkout::aws::local(moto).await;
+    let table = format!("{prefix}-orders");
+    checkout::store::OrderStore::create_table(&aws_sdk_dynamodb::Client::new(&sdk), &table).await?;
+    let secret_value = json!({"access_token": access_token, "webhook_secret": webhook_secret}).to_string();
+    let secret_arn = aws_sdk_secretsmanager::Client::new(&sdk)
+        .create_secret()
+        .name(format!("{prefix}-mercadopago"))
+        .description("Mercado Pago credentials for the local stack")
+        .secret_string(secret_value)
+        .send()
+        .await?
+        .arn
+        .ok_or("moto returned no secret ARN")?;
+    let sns = aws_sdk_sns::Client::new(&sdk);
+    let topic_arn =
+        sns.create_topic().name(format!("{prefix}-order-events")).send().await?.topic_arn.ok_or("no topic ARN")?;
+    if let Some(url) = events_url {
+        sns.subscribe().topic_arn(&topic_arn).protocol("http").endpoint(url).send().await?;
+    }
+    println!("ORDERS_TABLE={table}");
+    println!("MP_SECRET_ARN={secret_arn}");
+    println!("ORDER_EVENTS_TOPIC_ARN={topic_arn}");
+    Ok(())
+}
+
+#[derive(Clone)]
+struct Edge {
+    http: reqwest::Client,
+    api: String,
+    events: Arc<Mutex<Vec<Value>>>,
+}
+
+async fn edge(
+    listen: SocketAddr,
+    site: PathBuf,
+    api: String,
+    csp: Option<String>,
+    config: Option<PathBuf>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    mercadopago::install_crypto_provider();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(35))
+        .build()?;
+    let state = Edge { http, api: api.trim_end_matches('/').to_owned(), events: Arc::default() };
+    let mut static_headers = vec![
+        (HeaderName::from_static("x-content-type-options"), HeaderValue::from_static("nosniff")),
+        (HeaderName::from_static("referrer-policy"), HeaderValue::from_static("strict-origin-when-cross-origin")),
+        (HeaderName::from_static("cache-control"), HeaderValue::from_static("no-cache")),
+    ];
+    if let Some(policy) = csp {
+        static_headers.push((HeaderName::from_static("content-security-policy"), HeaderValue::from_str(&policy)?));
+    }
+    let files = tower_http::services::ServeDir::new(&site).append_index_html_on_directories(true);
+    let static_headers = Arc::new(static_headers);
+    let static_site =
+        Router::new().fallback_service(files).layer(axum::middleware::map_response(move |mut resp: Response| {
+            let headers = Arc::clone(&static_headers);
+            async move {
+                for (name, value) in headers.iter() {
+                    resp.headers_mut().insert(name.clone(), value.clone());
+                }
+                resp
+            }
+        }));
+    let mut app = Router::new()
+        .route("/api/{*rest}", any(proxy))
+        .route("/__dev/order-events", axum::routing::get(list_events).post(receive_event))
+        .with_state(state);
+    if let Some(path) = config {
+        app = app.route_service("/config.json", tower_http::services::ServeFile::new(path));
+    }
+    let app = app.fallback_service(static_site);
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    tracing::info!(url = %format!("http://{}", listener.local_addr()?), site = %site.display(), "edge listening");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            tokio::signal::ctrl_c().await.ok();
+        })
+        .await?;
+    Ok(())
+}
+
+const HOP_BY_HOP: &[&str] = &["connection", "keep-alive", "transfer-encoding", "upgrade", "host", "content-length"];
+
+/// Forwards `/api/*` with method, path, query, headers and body, as CloudFront's `/api/*`
+/// behavior does (no caching).
+async fn proxy(State(edge): State<Edge>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    let Ok(bytes) = axum::body::to_bytes(body, 1024 * 1024).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "request too large").into_response();
+    };
+    let mut upstream = edge.http.request(parts.method.clone(), format!("{}{path_and_query}", edge.api));
+    for (name, value) in &parts.headers {
+        if !HOP_BY_HOP.contains(&name.as_str()) {
+            upstream = upstream.header(name, value);
+        }
+    }
+    let started = std::time::Instant::now();
+    match upstream.body(bytes).send().await {
+        Ok(resp) => {
+            let status = resp.status();
+            let headers = resp.headers().clone();
+            let body = resp.bytes().await.unwrap_or_default();
+            tracing::info!(method = %parts.method, path = parts.uri.path(), status = status.as_u16(), ms = started.elapsed().as_millis() as u64, "api");
+            let mut out = Response::new(Body::from(body));
+            *out.status_mut() = status;
+            for (name, value) in &headers {
+                if !HOP_BY_HOP.contains(&name.as_str()) {
+                    out.headers_mut().insert(name, value.clone());
+                }
+            }
+            out
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "functions unreachable (is cargo lambda watch running?)");
+            (
+                StatusCode::BAD_GATEWAY,
+                Json(json!({"error": {"code": "bad_gateway", "message": "The functions are not reachable."}})),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// SNS HTTP delivery of an "order paid" message.
+#[allow(clippy::print_stdout)] // The developer watches these arrive in the terminal.
+async fn receive_event(State(edge): State<Edge>, body: Bytes) -> StatusCode {
+    let envelope: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let message: Value = envelope["Message"].as_str().and_then(|m| serde_json::from_str(m).ok()).unwrap_or(Value::Null);
+    println!(
+        "order paid: order {} · payment {} · {} {}",
+        message["order_id"].as_str().unwrap_or("?"),
+        message["payment_id"],
+        message["amount"].as_str().unwrap_or("?"),
+        message["currency_id"].as_str().unwrap_or("")
+    );
+    if let Ok(mut events) = edge.events.lock() {
+        events.push(message);
+    }
+    StatusCode::OK
+}
+
+async fn list_events(State(edge): State<Edge>) -> Json<Value> {
+    Json(Value::Array(edge.events.lock().map(|e| e.clone()).unwrap_or_default()))
+}

@@ -1,0 +1,268 @@
+//! The client against the sandbox (stateful flows) and wiremock (one-off HTTP edge cases).
+
+use std::time::{Duration, Instant};
+
+use mercadopago::{
+    Client, ClientConfig, Error, IdempotencyKey, Payer, PaymentCreateRequest, PaymentStatus, RetryPolicy, SearchRequest,
+};
+use mp_sandbox::{Fault, FaultKind, Sandbox, SandboxConfig};
+use rust_decimal::Decimal;
+use secrecy::SecretString;
+use serde_json::json;
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn client(base_url: &str, retry: RetryPolicy) -> Client {
+    let mut config = ClientConfig::with_base_url(base_url).expect("url");
+    config.retry = RetryPolicy { base_delay: Duration::from_millis(10), ..retry };
+    config.request_timeout = Duration::from_secs(2);
+    Client::new(config).expect("client")
+}
+
+async fn card_token(sandbox: &Sandbox, name: &str) -> String {
+    mercadopago::install_crypto_provider();
+    let resp: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/v1/card_tokens?public_key={}", sandbox.base_url(), sandbox.control().public_key()))
+        .json(&json!({"card_number": "4509953566233704", "expiration_month": 11, "expiration_year": 2030,
+                      "security_code": "123", "cardholder": {"name": name}}))
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
+    resp["id"].as_str().expect("id").to_owned()
+}
+
+fn request(token: &str) -> PaymentCreateRequest {
+    PaymentCreateRequest {
+        transaction_amount: Decimal::new(10050, 2),
+        token: token.to_owned(),
+        installments: 1,
+        payment_method_id: "visa".into(),
+        issuer_id: Some("310".into()),
+        payer: Payer { email: "buyer@example.com".into(), ..Payer::default() },
+        description: Some("test".into()),
+        external_reference: Some("order-1".into()),
+        notification_url: None,
+        statement_descriptor: None,
+        metadata: None,
+        capture: None,
+        binary_mode: None,
+    }
+}
+
+fn token(sandbox: &Sandbox) -> SecretString {
+    SecretString::from(sandbox.control().access_token())
+}
+
+#[tokio::test]
+async fn creates_gets_and_searches_payments_in_the_sandbox() {
+    let sandbox = Sandbox::start(SandboxConfig::for_tests()).await.expect("sandbox");
+    let mp = client(sandbox.base_url(), RetryPolicy::default());
+    let key = IdempotencyKey::new("k-1").expect("key");
+    let card = card_token(&sandbox, "APRO").await;
+    let created = mp.create_payment(&token(&sandbox), &request(&card), &key).await.expect("created");
+    assert_eq!((created.status.clone(), created.transaction_amount), (PaymentStatus::Approved, Decimal::new(10050, 2)));
+
+    let again = mp.create_payment(&token(&sandbox), &request(&card), &key).await.expect("same key");
+    assert_eq!(again.id, created.id, "same key, same payment");
+    assert_eq!(sandbox.control().payments().len(), 1);
+
+    let got = mp.get_payment(&token(&sandbox), created.id).await.expect("get");
+    assert_eq!(got.external_reference.as_deref(), Some("order-1"));
+    let page = mp
+        .search_payments(
+            &token(&sandbox),
+            &SearchRequest { external_reference: Some("order-1".into()), ..SearchRequest::default() },
+        )
+        .await
+        .expect("search");
+    assert_eq!((page.paging.total, page.results[0].id), (1, created.id));
+
+    let missing = mp.get_payment(&token(&sandbox), 1).await.expect_err("404");
+    assert_eq!(missing.status(), Some(404));
+    assert!(missing.body().is_some_and(|b| b.has_cause(2000)));
+}
+
+#[tokio::test]
+async fn rejected_cards_are_results_not_errors() {
+    let sandbox = Sandbox::start(SandboxConfig::for_tests()).await.expect("sandbox");
+    let mp = client(sandbox.base_url(), RetryPolicy::default());
+    let card = card_token(&sandbox, "OTHE").await;
+    let p = mp
+        .create_payment(&token(&sandbox), &request(&card), &IdempotencyKey::new("k").expect("key"))
+        .await
+        .expect("201");
+    assert_eq!((p.status, p.status_detail.as_str()), (PaymentStatus::Rejected, "cc_rejected_other_reason"));
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_with_the_same_key_then_succeed() {
+    let sandbox = Sandbox::start(SandboxConfig::for_tests()).await.expect("sandbox");
+    sandbox.control().inject_fault(Fault::status("POST /v1/payments", 503, 2));
+    let mp = client(sandbox.base_url(), RetryPolicy::default());
+    let card = card_token(&sandbox, "APRO").await;
+    let p = mp
+        .create_payment(&token(&sandbox), &request(&card), &IdempotencyKey::new("same").expect("key"))
+        .await
+        .expect("third try");
+    assert_eq!(p.status, PaymentStatus::Approved);
+    let sent = sandbox.control().requests_to("POST /v1/payments");
+    assert_eq!(sent.iter().map(|r| r.status).collect::<Vec<_>>(), vec![503, 503, 201]);
+    assert!(sent.iter().all(|r| r.headers.get("x-idempotency-key").map(String::as_str) == Some("same")));
+}
+
+#[tokio::test]
+async fn retries_stop_after_the_configured_count() {
+    let sandbox = Sandbox::start(SandboxConfig::for_tests()).await.expect("sandbox");
+    sandbox.control().inject_fault(Fault::status("GET /v1/payments/{id}", 500, 10));
+    let mp = client(sandbox.base_url(), RetryPolicy { max_retries: 2, ..RetryPolicy::default() });
+    let err = mp.get_payment(&token(&sandbox), 1).await.expect_err("gives up");
+    assert_eq!(err.status(), Some(500));
+    assert!(err.is_retryable());
+    assert_eq!(sandbox.control().requests_to("GET /v1/payments/{id}").len(), 3, "1 attempt + 2 retries");
+}
+
+#[tokio::test]
+async fn client_errors_are_not_retried_and_keep_the_envelope() {
+    let sandbox = Sandbox::start(SandboxConfig::for_tests()).await.expect("sandbox");
+    let mp = client(sandbox.base_url(), RetryPolicy::default());
+    let err = mp
+        .create_payment(
+            &token(&sandbox),
+            &request("0123456789abcdef0123456789abcdef"),
+            &IdempotencyKey::new("k").expect("key"),
+        )
+        .await
+        .expect_err("unknown token");
+    let body = err.body().expect("envelope");
+    assert_eq!((err.status(), body.error.as_str(), body.status), (Some(400), "bad_request", 400));
+    assert!(body.has_cause(2006));
+    assert_eq!(sandbox.control().requests_to("POST /v1/payments").len(), 1);
+
+    let unauthorized = mp.get_payment(&SecretString::from("TEST-wrong"), 1).await.expect_err("401");
+    assert!(unauthorized.is_unauthorized() && !unauthorized.is_retryable());
+}
+
+#[tokio::test]
+async fn dropped_connections_are_retried() {
+    let sandbox = Sandbox::start(SandboxConfig::for_tests()).await.expect("sandbox");
+    sandbox.control().inject_fault(Fault {
+        route: "POST /v1/payments".into(),
+        times: 1,
+        kind: FaultKind::Drop,
+        after: true,
+    });
+    let mp = client(sandbox.base_url(), RetryPolicy::default());
+    let card = card_token(&sandbox, "APRO").await;
+    let p = mp
+        .create_payment(&token(&sandbox), &request(&card), &IdempotencyKey::new("drop").expect("key"))
+        .await
+        .expect("retried");
+    assert_eq!(sandbox.control().payments().len(), 1, "charged once although the first answer was lost");
+    assert_eq!(sandbox.control().payments()[0].id, p.id);
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/payments/7"))
+        .respond_with(
+            ResponseTemplate::new(429).insert_header("retry-after", "1").set_body_json(
+                json!({"message": "slow down", "error": "too_many_requests", "status": 429, "cause": []}),
+            ),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/payments/7"))
+        .and(header("authorization", "Bearer T"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"id": 7, "status": "approved", "transaction_amount": 1})),
+        )
+        .mount(&server)
+        .await;
+    let mp = client(&server.uri(), RetryPolicy::default());
+    let start = Instant::now();
+    let p = mp.get_payment(&SecretString::from("T"), 7).await.expect("after waiting");
+    assert_eq!(p.id, 7);
+    assert!(start.elapsed() >= Duration::from_secs(1), "waited Retry-After: {:?}", start.elapsed());
+}
+
+#[tokio::test]
+async fn a_retry_after_beyond_the_limit_is_returned_not_waited_for() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "120"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mp = client(&server.uri(), RetryPolicy::default());
+    let start = Instant::now();
+    let err = mp.get_payment(&SecretString::from("T"), 7).await.expect_err("503");
+    assert!(start.elapsed() < Duration::from_secs(2));
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(120)));
+    assert!(err.body().is_some_and(|b| b.message.contains("503")), "non-JSON bodies get a synthesized envelope");
+}
+
+#[tokio::test]
+async fn slow_answers_time_out_and_count_as_transport_errors() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_delay(Duration::from_secs(3))
+                .set_body_json(json!({"id": 1, "status": "approved", "transaction_amount": 1})),
+        )
+        .mount(&server)
+        .await;
+    let mut config = ClientConfig::with_base_url(&server.uri()).expect("url");
+    config.request_timeout = Duration::from_millis(200);
+    config.retry = RetryPolicy { max_retries: 1, base_delay: Duration::from_millis(10), ..RetryPolicy::default() };
+    let mp = Client::new(config).expect("client");
+    let err = mp.get_payment(&SecretString::from("T"), 1).await.expect_err("timeout");
+    assert!(matches!(err, Error::Transport { timeout: true, .. }), "{err:?}");
+    assert_eq!(server.received_requests().await.map(|r| r.len()), Some(2), "a timeout is retried");
+}
+
+#[tokio::test]
+async fn the_budget_bounds_the_total_time() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(ResponseTemplate::new(500)).mount(&server).await;
+    let mut config = ClientConfig::with_base_url(&server.uri()).expect("url");
+    config.retry = RetryPolicy {
+        max_retries: 10,
+        base_delay: Duration::from_millis(300),
+        max_delay: Duration::from_millis(300),
+        budget: Duration::from_millis(700),
+        ..RetryPolicy::default()
+    };
+    let mp = Client::new(config).expect("client");
+    mp.get_payment(&SecretString::from("T"), 1).await.expect_err("500");
+    let n = server.received_requests().await.map(|r| r.len()).unwrap_or(0);
+    assert!((2..=3).contains(&n), "stopped by the budget, not the retry count: {n} attempts");
+}
+
+#[tokio::test]
+async fn the_access_token_never_appears_in_debug_or_errors() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(json!({"message": "invalid_token", "error": "not_found", "status": 401, "cause": []})),
+        )
+        .mount(&server)
+        .await;
+    let mp = client(&server.uri(), RetryPolicy::none());
+    let secret = "APP_USR-1234-secret-token-value";
+    let err = mp.get_payment(&SecretString::from(secret), 1).await.expect_err("401");
+    assert!(!format!("{err:?} {err} {mp:?}").contains(secret));
+    let sent = server.received_requests().await.unwrap_or_default();
+    assert_eq!(
+        sent[0].headers.get("authorization").and_then(|v| v.to_str().ok()),
+        Some(format!("Bearer {secret}").as_str())
+    );
+}

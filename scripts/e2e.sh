@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Browser tests: starts the local stack on its own ports (so it can run beside `make dev`), runs the
+# Playwright suite in tests/e2e with Debian's Chromium, and stops the stack.
+# Extra arguments go to `playwright test` (e.g. a spec file, or --grep).
+set -euo pipefail
+source "$(dirname "$0")/lib/common.sh"
+export STACK_NAME=e2e DEV_PORT="${E2E_DEV_PORT:-18080}" SANDBOX_PORT="${E2E_SANDBOX_PORT:-18181}" \
+  LAMBDA_PORT="${E2E_LAMBDA_PORT:-19000}" MOTO_PORT="${E2E_MOTO_PORT:-15055}" WATCH_FLAGS=--ignore-changes
+unset MP_ACCESS_TOKEN MP_PUBLIC_KEY # the browser tests always use the sandbox
+source "$ROOT/scripts/lib/stack.sh"
+cd "$ROOT"
+
+"$ROOT/scripts/bootstrap.sh" venv e2e chromium
+stop() { trap '' INT TERM; stack_down; }
+trap stop EXIT
+trap 'exit 130' INT TERM
+stack_up
+
+step "Browser tests (Playwright + Chromium) against $SITE_URL"
+cd "$ROOT/tests/e2e"
+APP_URL="$SITE_URL" MP_SANDBOX_URL="$SANDBOX_URL" STACK_LOGS="$STATE_DIR" npx playwright test "$@"

@@ -1,0 +1,136 @@
+# The local stack: moto_server, mp-sandbox, the three functions under `cargo lambda watch`, and the
+# edge (site + /api/* proxy). Used by `make dev` (scripts/dev.sh) and the browser tests
+# (scripts/e2e.sh), on different ports so both can run at once. Source it; do not run it.
+# shellcheck shell=bash
+
+# Ports (override in the environment).
+: "${STACK_NAME:=dev}"
+: "${DEV_PORT:=8080}"        # the site and /api/* (what the buyer opens)
+: "${SANDBOX_PORT:=8181}"    # mp-sandbox (Mercado Pago API, MercadoPago.js stand-in, control API)
+: "${LAMBDA_PORT:=9000}"     # cargo lambda watch (Runtime API + router)
+: "${MOTO_PORT:=5055}"       # moto_server (Secrets Manager, DynamoDB, SNS)
+: "${WATCH_FLAGS:=}"         # extra flags for cargo lambda watch (e.g. --ignore-changes)
+
+STATE_DIR="$ROOT/.dev/$STACK_NAME"
+SITE_URL="http://127.0.0.1:$DEV_PORT"
+SANDBOX_URL="http://127.0.0.1:$SANDBOX_PORT"
+MOTO_URL="http://127.0.0.1:$MOTO_PORT"
+LAMBDA_URL="http://127.0.0.1:$LAMBDA_PORT"
+
+# Real Mercado Pago test account instead of the sandbox (needs internet; not used by the tests).
+REAL_MP=0
+if [ -n "${MP_ACCESS_TOKEN:-}" ] && [ -n "${MP_PUBLIC_KEY:-}" ]; then REAL_MP=1; fi
+
+start_bg() { # start_bg NAME COMMAND...: runs in its own process group, logs to $STATE_DIR/NAME.log
+  local name=$1; shift
+  setsid "$@" >"$STATE_DIR/$name.log" 2>&1 </dev/null &
+  echo $! >"$STATE_DIR/$name.pid"
+}
+
+stack_down() {
+  local f pid
+  for f in "$STATE_DIR"/*.pid; do
+    [ -e "$f" ] || continue
+    pid=$(cat "$f")
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  done
+  sleep 0.5
+  for f in "$STATE_DIR"/*.pid; do
+    [ -e "$f" ] || continue
+    pid=$(cat "$f")
+    kill -KILL -- "-$pid" 2>/dev/null || true
+    rm -f "$f"
+  done
+}
+
+# The Content-Security-Policy the deployed CloudFront distribution sends, with Mercado Pago's hosts
+# mapped to the sandbox (scripts/csp.py reads it from infra/template.yaml).
+stack_csp() {
+  if [ -f "$ROOT/scripts/csp.py" ] && [ -f "$ROOT/infra/template.yaml" ]; then
+    python3 "$ROOT/scripts/csp.py" --local "$SANDBOX_URL"
+  else
+    echo "default-src 'self'; script-src 'self' $SANDBOX_URL; frame-src $SANDBOX_URL; connect-src 'self' $SANDBOX_URL; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+  fi
+}
+
+stack_up() {
+  mkdir -p "$STATE_DIR"
+  stack_down
+  rm -f "$STATE_DIR"/*.log
+
+  step "Building the sandbox, the functions and the local tooling"
+  cargo build --quiet -p mp-sandbox -p devstack -p process_payment -p notifications -p payment_status
+
+  local access_token webhook_secret public_key api_base sdk_url
+  if [ "$REAL_MP" = 1 ]; then
+    note "Using the real Mercado Pago API with your MP_ACCESS_TOKEN / MP_PUBLIC_KEY (needs internet)."
+    access_token=$MP_ACCESS_TOKEN
+    webhook_secret=${MP_WEBHOOK_SECRET:-not-configured}
+    public_key=$MP_PUBLIC_KEY
+    api_base=https://api.mercadopago.com
+    sdk_url=https://sdk.mercadopago.com/js/v2
+  else
+    access_token=TEST-sandbox-access-token
+    webhook_secret=sandbox-webhook-secret
+    public_key=TEST-sandbox-public-key
+    api_base=$SANDBOX_URL
+    sdk_url=$SANDBOX_URL/js/v2
+  fi
+
+  step "Starting moto_server (Secrets Manager, DynamoDB, SNS) on $MOTO_URL"
+  start_bg moto python "$ROOT/scripts/moto_server.py" --port "$MOTO_PORT" --parent $$
+  wait_for "$MOTO_URL" 30 "moto_server"
+
+  if [ "$REAL_MP" = 0 ]; then
+    step "Starting mp-sandbox on $SANDBOX_URL"
+    start_bg sandbox "$ROOT/target/debug/mp-sandbox" --listen "127.0.0.1:$SANDBOX_PORT" \
+      --access-token "$access_token" --public-key "$public_key" --webhook-secret "$webhook_secret" \
+      --notification-url "$SITE_URL/api/notifications" --webhook-retry-ms 1000 --webhook-max-delay-ms 10000
+    wait_for "$SANDBOX_URL/__sandbox/config" 20 "mp-sandbox"
+  fi
+
+  step "Seeding moto: orders table, Mercado Pago secret, order-events topic"
+  MP_ACCESS_TOKEN=$access_token MP_WEBHOOK_SECRET=$webhook_secret "$ROOT/target/debug/devstack" seed \
+    --moto "$MOTO_URL" --prefix "$STACK_NAME" --events-url "$SITE_URL/__dev/order-events" >"$STATE_DIR/seed.env"
+
+  {
+    cat "$STATE_DIR/seed.env"
+    echo "AWS_ENDPOINT_URL=$MOTO_URL"
+    echo "AWS_REGION=us-east-1"
+    echo "AWS_ACCESS_KEY_ID=local"
+    echo "AWS_SECRET_ACCESS_KEY=local"
+    echo "MP_API_BASE_URL=$api_base"
+    echo "NOTIFICATION_URL=$SITE_URL/api/notifications"
+    echo "RUST_LOG=${RUST_LOG:-info}"
+  } >"$STATE_DIR/functions.env"
+
+  local site_id currency locale
+  site_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["site_id"])' "$ROOT/catalog.json")
+  currency=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["currency_id"])' "$ROOT/catalog.json")
+  locale=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["default_locale"])' "$ROOT/catalog.json")
+  cat >"$STATE_DIR/config.json" <<JSON
+{
+  "public_key": "$public_key",
+  "sdk_url": "$sdk_url",
+  "api_base": "/api",
+  "site_id": "$site_id",
+  "currency_id": "$currency",
+  "locale": "$locale"
+}
+JSON
+
+  step "Starting the functions under cargo lambda watch on $LAMBDA_URL"
+  # shellcheck disable=SC2086
+  start_bg functions cargo lambda watch -A 127.0.0.1 -P "$LAMBDA_PORT" --env-file "$STATE_DIR/functions.env" $WATCH_FLAGS
+  wait_for "$LAMBDA_URL/" 120 "cargo lambda watch"
+
+  step "Starting the edge (site + /api/*) on $SITE_URL"
+  start_bg edge "$ROOT/target/debug/devstack" edge --listen "127.0.0.1:$DEV_PORT" --site "$ROOT/site" \
+    --api "$LAMBDA_URL" --config "$STATE_DIR/config.json" --csp "$(stack_csp)"
+  wait_for "$SITE_URL/" 20 "the edge"
+
+  # Warm the three functions (cargo lambda watch starts each on its first request).
+  curl -s -o /dev/null --max-time 60 "$SITE_URL/api/notifications" || fail "notifications did not answer; see $STATE_DIR/functions.log"
+  curl -s -o /dev/null --max-time 60 "$SITE_URL/api/payment_status/00000000-0000-4000-8000-000000000000" || fail "payment_status did not answer; see $STATE_DIR/functions.log"
+  curl -s -o /dev/null --max-time 60 -X OPTIONS "$SITE_URL/api/process_payment" || fail "process_payment did not answer; see $STATE_DIR/functions.log"
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# make test: every test there is, on a fresh machine too. Exits non-zero on the first failure.
+#   1. formatting and lints (rustfmt, clippy -D warnings)
+#   2. unit and integration tests (cargo test: handlers + mp-sandbox + moto_server on loopback)
+#   3. browser tests (Playwright + Chromium against the local stack)
+set -euo pipefail
+source "$(dirname "$0")/lib/common.sh"
+cd "$ROOT"
+started=$(date +%s)
+
+"$ROOT/scripts/bootstrap.sh" venv e2e chromium
+
+step "Formatting (cargo fmt --check)"
+cargo fmt --all -- --check
+
+step "Lints (cargo clippy -D warnings)"
+cargo clippy --workspace --all-targets --locked --quiet -- -D warnings
+
+step "Unit and integration tests (cargo test)"
+cargo test --workspace --locked
+
+step "Browser tests"
+"$ROOT/scripts/e2e.sh"
+
+ok "All tests passed in $(( $(date +%s) - started ))s"

@@ -1,0 +1,474 @@
+//! The test application: real handlers, `mp-sandbox` and `moto_server` on loopback.
+//!
+//! Each test gets its own sandbox, DynamoDB table, secret and SNS topic (with an HTTP subscriber
+//! that records every "order paid" message); all tests share one moto server, started once per
+//! test process from `.venv` (created by `make test`). Webhooks from the sandbox reach the real
+//! `notifications` handler through a small HTTP adapter, as API Gateway would deliver them.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::IntoResponse;
+use checkout::config::{Config, Env};
+use checkout::services::Services;
+use checkout::store::{Order, OrderStore};
+use lambda_http::{Body, Request, Response};
+use mp_sandbox::{Sandbox, SandboxConfig};
+use serde_json::{json, Value};
+
+/// The moto server shared by the tests of this process.
+struct Moto {
+    url: String,
+    _child: Option<Child>,
+}
+
+static MOTO: OnceLock<Moto> = OnceLock::new();
+
+fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The moto endpoint: `MOTO_ENDPOINT` if set, else a server started from `.venv`.
+pub(crate) fn moto_url() -> &'static str {
+    &MOTO
+        .get_or_init(|| {
+            if let Ok(url) = std::env::var("MOTO_ENDPOINT") {
+                return Moto { url, _child: None };
+            }
+            let root = workspace_root();
+            let python = std::env::var("MOTO_PYTHON")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(|_| root.join(".venv/bin/python"));
+            assert!(
+                python.exists(),
+                "{} not found: the integration tests need moto_server. Run `make test` (it creates .venv), \
+                 or set MOTO_ENDPOINT to a running moto server.",
+                python.display()
+            );
+            let mut child = Command::new(&python)
+                .arg(root.join("scripts/moto_server.py"))
+                .arg("--watch-stdin")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("moto_server starts");
+            let stdout = child.stdout.take().expect("stdout");
+            let mut line = String::new();
+            BufReader::new(stdout).read_line(&mut line).expect("moto prints its URL");
+            assert!(line.starts_with("http://"), "unexpected moto output: {line:?}");
+            // Keep stdin open for the life of this process; moto exits when it closes.
+            if let Some(stdin) = child.stdin.as_mut() {
+                let _ = stdin.flush();
+            }
+            Moto { url: line.trim().to_owned(), _child: Some(child) }
+        })
+        .url
+}
+
+/// Logs of every test in this process (to check what is never logged).
+pub(crate) static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+
+#[derive(Clone)]
+struct LogWriter(Arc<Mutex<Vec<u8>>>);
+
+impl Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().map_err(|_| std::io::Error::other("poisoned"))?.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Installs (once) a subscriber that writes every log line, at the level the functions run in
+/// production and below for our crates, into [`LOGS`] (and to stderr when `TEST_LOG` is set).
+pub(crate) fn init_logs() {
+    LOGS.get_or_init(|| {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let writer = LogWriter(Arc::clone(&buffer));
+        let show = std::env::var("TEST_LOG").is_ok();
+        let subscriber = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(
+                "info,checkout=debug,mercadopago=debug,process_payment=debug,notifications=debug,payment_status=debug",
+            ))
+            .with_ansi(false)
+            .with_writer(move || -> Box<dyn Write> {
+                if show {
+                    Box::new(TeeWriter(writer.clone()))
+                } else {
+                    Box::new(writer.clone())
+                }
+            })
+            .finish();
+        let _ = tracing::subscriber::set_global_default(subscriber);
+        buffer
+    });
+}
+
+struct TeeWriter(LogWriter);
+
+impl Write for TeeWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        std::io::stderr().write_all(buf)?;
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Everything logged so far.
+pub(crate) fn logs() -> String {
+    LOGS.get()
+        .map(|b| String::from_utf8_lossy(&b.lock().map(|g| g.clone()).unwrap_or_default()).into_owned())
+        .unwrap_or_default()
+}
+
+/// Messages received by the SNS topic's HTTP subscriber.
+#[derive(Clone, Default)]
+pub(crate) struct Subscriber {
+    messages: Arc<Mutex<Vec<Value>>>,
+}
+
+impl Subscriber {
+    /// The "order paid" messages so far (the `Message` of each SNS notification, parsed).
+    pub(crate) fn messages(&self) -> Vec<Value> {
+        self.messages.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+}
+
+async fn sns_receive(State(s): State<Subscriber>, body: Bytes) -> impl IntoResponse {
+    let envelope: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let message = envelope["Message"].as_str().and_then(|m| serde_json::from_str(m).ok()).unwrap_or(Value::Null);
+    if let Ok(mut m) = s.messages.lock() {
+        m.push(message);
+    }
+    "ok"
+}
+
+/// Serves `app` on a free loopback port; returns its base URL.
+pub(crate) async fn serve(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await.ok() });
+    url
+}
+
+/// Converts an HTTP request into the `lambda_http::Request` API Gateway would hand the function.
+pub(crate) async fn to_lambda(req: axum::extract::Request) -> Request {
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, 10 * 1024 * 1024).await.unwrap_or_default();
+    let body = if bytes.is_empty() {
+        Body::Empty
+    } else {
+        match String::from_utf8(bytes.to_vec()) {
+            Ok(text) => Body::Text(text),
+            Err(e) => Body::Binary(e.into_bytes()),
+        }
+    };
+    http::Request::from_parts(parts, body)
+}
+
+/// Converts a function's response back into an HTTP response.
+pub(crate) fn from_lambda(resp: Response<Body>) -> axum::response::Response {
+    let (parts, body) = resp.into_parts();
+    let bytes: Vec<u8> = match body {
+        Body::Text(t) => t.into_bytes(),
+        Body::Binary(b) => b,
+        _ => vec![],
+    };
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// The status and JSON body of a handler's response.
+pub(crate) fn parts(resp: &Response<Body>) -> (u16, Value) {
+    let body = match resp.body() {
+        Body::Text(t) => serde_json::from_str(t).unwrap_or(Value::Null),
+        Body::Binary(b) => serde_json::from_slice(b).unwrap_or(Value::Null),
+        _ => Value::Null,
+    };
+    (resp.status().as_u16(), body)
+}
+
+/// Options for [`TestApp::spawn_with`].
+pub(crate) struct Options {
+    /// Sandbox settings (credentials are kept in sync with the secret).
+    pub(crate) sandbox: SandboxConfig,
+    /// Extra environment for the functions.
+    pub(crate) env: Vec<(&'static str, String)>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { sandbox: SandboxConfig::for_tests(), env: vec![] }
+    }
+}
+
+/// One test's world.
+pub(crate) struct TestApp {
+    /// The Mercado Pago sandbox.
+    pub(crate) sandbox: Sandbox,
+    /// AWS SDK configuration pointing at moto.
+    pub(crate) sdk: aws_config::SdkConfig,
+    /// Orders table name.
+    pub(crate) table: String,
+    /// Secret ARN.
+    pub(crate) secret_arn: String,
+    /// The topic's HTTP subscriber.
+    pub(crate) subscriber: Subscriber,
+    /// `process_payment` dependencies.
+    pub(crate) process: process_payment::Deps,
+    /// `notifications` dependencies (shared with the webhook adapter).
+    pub(crate) notifications: Arc<notifications::Deps>,
+    /// `payment_status` dependencies.
+    pub(crate) status: payment_status::Deps,
+    /// Public URL of the notifications adapter (what Mercado Pago posts to).
+    pub(crate) notification_url: String,
+    /// The store, for direct inspection.
+    pub(crate) store: OrderStore,
+}
+
+/// Builds a `Config` the way the functions read their environment.
+pub(crate) fn config(pairs: &[(&str, String)]) -> Config {
+    let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    Config::from(&Env::from_pairs(&borrowed)).expect("valid test configuration")
+}
+
+impl TestApp {
+    /// A fresh world with default options.
+    pub(crate) async fn spawn() -> TestApp {
+        Self::spawn_with(Options::default()).await
+    }
+
+    /// A fresh world.
+    pub(crate) async fn spawn_with(options: Options) -> TestApp {
+        init_logs();
+        let moto = moto_url();
+        let sdk = checkout::aws::local(moto).await;
+        let suffix = uuid::Uuid::new_v4().simple().to_string();
+
+        // The notifications endpoint exists before the sandbox, which needs its URL.
+        let adapter_slot: Arc<OnceLock<Arc<notifications::Deps>>> = Arc::new(OnceLock::new());
+        let slot = Arc::clone(&adapter_slot);
+        let adapter = axum::Router::new().fallback(move |req: axum::extract::Request| {
+            let slot = Arc::clone(&slot);
+            async move {
+                let Some(deps) = slot.get() else {
+                    return (http::StatusCode::SERVICE_UNAVAILABLE, "starting").into_response();
+                };
+                let resp = notifications::handle(deps, to_lambda(req).await).await.expect("handlers never fail");
+                from_lambda(resp)
+            }
+        });
+        let notification_url = format!("{}/api/notifications", serve(adapter).await);
+
+        let mut sandbox_config = options.sandbox;
+        sandbox_config.default_notification_url = Some(notification_url.clone());
+        let sandbox = Sandbox::start(sandbox_config).await.expect("sandbox");
+
+        let table = format!("orders-{suffix}");
+        OrderStore::create_table(&aws_sdk_dynamodb::Client::new(&sdk), &table).await.expect("table");
+        let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+        let secret_arn = secrets
+            .create_secret()
+            .name(format!("mp-{suffix}"))
+            .secret_string(
+                json!({"access_token": sandbox.control().access_token(), "webhook_secret": sandbox.control().webhook_secret()})
+                    .to_string(),
+            )
+            .send()
+            .await
+            .expect("secret")
+            .arn
+            .expect("arn");
+        let sns = aws_sdk_sns::Client::new(&sdk);
+        let topic_arn = sns
+            .create_topic()
+            .name(format!("order-events-{suffix}"))
+            .send()
+            .await
+            .expect("topic")
+            .topic_arn
+            .expect("arn");
+        let subscriber = Subscriber::default();
+        let sub_url =
+            serve(axum::Router::new().route("/sns", axum::routing::post(sns_receive)).with_state(subscriber.clone()))
+                .await;
+        sns.subscribe()
+            .topic_arn(&topic_arn)
+            .protocol("http")
+            .endpoint(format!("{sub_url}/sns"))
+            .send()
+            .await
+            .expect("subscribe");
+
+        let mut env = vec![
+            ("MP_SECRET_ARN", secret_arn.clone()),
+            ("ORDERS_TABLE", table.clone()),
+            ("ORDER_EVENTS_TOPIC_ARN", topic_arn.clone()),
+            ("NOTIFICATION_URL", notification_url.clone()),
+            ("MP_API_BASE_URL", sandbox.base_url().to_owned()),
+            ("STATUS_REFRESH_AFTER_SECS", "0".into()),
+        ];
+        env.extend(options.env);
+        let services = || Services::new(config(&env), &sdk).expect("services");
+        let process = process_payment::Deps { services: services(), wait_for_in_flight: Duration::from_secs(10) };
+        let notifications = Arc::new(notifications::Deps::new(services()).expect("notifications deps"));
+        let _ = adapter_slot.set(Arc::clone(&notifications));
+        let status = payment_status::Deps { services: services() };
+        let store = OrderStore::new(aws_sdk_dynamodb::Client::new(&sdk), table.clone());
+        TestApp { sandbox, sdk, table, secret_arn, subscriber, process, notifications, status, notification_url, store }
+    }
+
+    /// `POST /api/process_payment` with an `Idempotency-Key`.
+    pub(crate) async fn post_payment(&self, key: Option<&str>, body: &Value) -> (u16, Value) {
+        self.post_payment_raw(key, body.to_string()).await
+    }
+
+    /// `POST /api/process_payment` with a raw body.
+    pub(crate) async fn post_payment_raw(&self, key: Option<&str>, body: String) -> (u16, Value) {
+        let mut req = http::Request::builder()
+            .method("POST")
+            .uri("/api/process_payment")
+            .header("content-type", "application/json");
+        if let Some(k) = key {
+            req = req.header("idempotency-key", k);
+        }
+        let req: Request = req.body(Body::Text(body)).expect("request");
+        let resp = process_payment::handle(&self.process, req).await.expect("handlers never fail");
+        parts(&resp)
+    }
+
+    /// `GET /api/payment_status/{order_id}`; returns the whole response.
+    pub(crate) async fn get_status_response(&self, order_id: &str) -> Response<Body> {
+        let req: Request = http::Request::builder()
+            .method("GET")
+            .uri(format!("/api/payment_status/{order_id}"))
+            .body(Body::Empty)
+            .expect("request");
+        payment_status::handle(&self.status, req).await.expect("handlers never fail")
+    }
+
+    /// `GET /api/payment_status/{order_id}`.
+    pub(crate) async fn get_status(&self, order_id: &str) -> (u16, Value) {
+        parts(&self.get_status_response(order_id).await)
+    }
+
+    /// Delivers a webhook to the handler directly (signed with `secret` when given).
+    pub(crate) async fn deliver_notification(
+        &self,
+        query: &str,
+        headers: &[(&str, String)],
+        body: &Value,
+    ) -> (u16, Value) {
+        let mut req = http::Request::builder().method("POST").uri(format!("/api/notifications?{query}"));
+        for (k, v) in headers {
+            req = req.header(*k, v);
+        }
+        let req: Request = req.body(Body::Text(body.to_string())).expect("request");
+        parts(&notifications::handle(&self.notifications, req).await.expect("handlers never fail"))
+    }
+
+    /// A webhook for `payment_id` signed as Mercado Pago would, now.
+    pub(crate) async fn deliver_signed(&self, payment_id: &str) -> (u16, Value) {
+        let ts = time::OffsetDateTime::now_utc().unix_timestamp().to_string();
+        self.deliver_signed_at(payment_id, "payment", &ts).await
+    }
+
+    /// A signed webhook with a given topic and `ts`.
+    pub(crate) async fn deliver_signed_at(&self, data_id: &str, topic: &str, ts: &str) -> (u16, Value) {
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let secret = secrecy::SecretString::from(self.sandbox.control().webhook_secret().to_owned());
+        let signature = mercadopago::webhook::sign(&secret, Some(data_id), Some(&request_id), ts);
+        self.deliver_notification(
+            &format!("data.id={data_id}&type={topic}"),
+            &[("x-signature", signature), ("x-request-id", request_id)],
+            &notification_body(data_id, topic),
+        )
+        .await
+    }
+
+    /// A card token for the test Mastercard (MLA) with this cardholder name.
+    pub(crate) async fn card_token(&self, cardholder: &str) -> String {
+        let resp = post_json(
+            &format!("{}/v1/card_tokens?public_key={}", self.sandbox.base_url(), self.sandbox.control().public_key()),
+            &json!({"card_number": "5031755734530604", "expiration_month": 11, "expiration_year": 2030,
+                    "security_code": "123", "cardholder": {"name": cardholder, "identification": {"type": "DNI", "number": "12345678"}}}),
+        )
+        .await;
+        resp["id"].as_str().expect("card token").to_owned()
+    }
+
+    /// A valid checkout request paying with a fresh token for `cardholder`.
+    pub(crate) async fn checkout_body(&self, cardholder: &str) -> Value {
+        checkout_body(&self.card_token(cardholder).await)
+    }
+
+    /// The stored order.
+    pub(crate) async fn order(&self, order_id: &str) -> Order {
+        self.store.get(order_id).await.expect("store").expect("order exists")
+    }
+
+    /// Payments the sandbox has made.
+    pub(crate) fn charges(&self) -> Vec<mp_sandbox::Payment> {
+        self.sandbox.control().payments()
+    }
+
+    /// Replaces the secret's value (the merchant rotated credentials).
+    pub(crate) async fn put_secret(&self, access_token: &str) {
+        aws_sdk_secretsmanager::Client::new(&self.sdk)
+            .put_secret_value()
+            .secret_id(&self.secret_arn)
+            .secret_string(
+                json!({"access_token": access_token, "webhook_secret": self.sandbox.control().webhook_secret()})
+                    .to_string(),
+            )
+            .send()
+            .await
+            .expect("put secret");
+    }
+
+    /// Waits until the sandbox's webhook deliveries are done.
+    pub(crate) async fn webhooks_settle(&self) {
+        self.sandbox.control().wait_for_deliveries(Duration::from_secs(10)).await;
+    }
+}
+
+/// The body Mercado Pago sends (reference §7.1); the handler must not trust it.
+pub(crate) fn notification_body(data_id: &str, topic: &str) -> Value {
+    json!({"action": format!("{topic}.updated"), "api_version": "v1", "data": {"id": data_id},
+           "date_created": "2026-11-21T10:04:58.396-04:00", "id": 12345, "live_mode": false,
+           "type": topic, "user_id": 44444})
+}
+
+/// One of each catalog product line the tests buy: 1 × mate-calabaza (18500.00 ARS).
+pub(crate) fn checkout_body(token: &str) -> Value {
+    json!({
+        "items": [{"sku": "mate-calabaza", "quantity": 1}],
+        "token": token,
+        "payment_method_id": "master",
+        "issuer_id": "3",
+        "installments": 1,
+        "payer": {"email": "comprador@example.com", "identification": {"type": "DNI", "number": "12345678"}},
+        "transaction_amount": 18500.00,
+        "locale": "es-AR"
+    })
+}
+
+/// A new idempotency key.
+pub(crate) fn key() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// POSTs JSON and returns the JSON answer.
+async fn post_json(url: &str, body: &Value) -> Value {
+    mercadopago::install_crypto_provider();
+    let resp = reqwest::Client::new().post(url).json(body).send().await.expect("POST");
+    resp.json().await.expect("JSON answer")
+}

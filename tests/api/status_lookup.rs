@@ -1,0 +1,107 @@
+//! The page asks how a payment went: `payment_status`.
+
+use mp_sandbox::{Fault, FaultKind, SandboxConfig, Settlement};
+
+use crate::helpers::{key, Options, TestApp};
+
+#[tokio::test]
+async fn pending_payment_settled_by_webhook_reads_approved() {
+    let app = TestApp::spawn().await;
+    let (_, body) = app.post_payment(Some(&key()), &app.checkout_body("CONT").await).await;
+    let order_id = body["order_id"].as_str().expect("order");
+    let (status, pending) = app.get_status(order_id).await;
+    assert_eq!((status, pending["status"].as_str()), (200, Some("in_process")));
+
+    app.sandbox.control().settle(body["payment_id"].as_u64().expect("id"), Settlement::Approved, None).expect("settle");
+    app.webhooks_settle().await;
+    let (status, done) = app.get_status(order_id).await;
+    assert_eq!(status, 200);
+    assert_eq!((done["status"].as_str(), done["status_detail"].as_str()), (Some("approved"), Some("accredited")));
+    assert_eq!((done["amount"].as_str(), done["currency"].as_str()), (Some("18500.00"), Some("ARS")));
+    assert_eq!(done["payment_id"], body["payment_id"]);
+    assert!(done["message"].as_str().is_some_and(|m| m.starts_with("¡Listo!")));
+    assert!(done["updated_at"].as_str().is_some_and(|t| t.contains('T')));
+}
+
+#[tokio::test]
+async fn without_webhooks_polling_settles_the_payment() {
+    // Payments made with test credentials send no webhooks at all.
+    let app = TestApp::spawn_with(Options {
+        sandbox: SandboxConfig { webhooks_enabled: false, ..SandboxConfig::for_tests() },
+        env: vec![],
+    })
+    .await;
+    let (_, body) = app.post_payment(Some(&key()), &app.checkout_body("CONT").await).await;
+    let order_id = body["order_id"].as_str().expect("order");
+    app.sandbox.control().settle(body["payment_id"].as_u64().expect("id"), Settlement::Approved, None).expect("settle");
+    assert_eq!(app.order(order_id).await.status, "in_process", "nothing told us yet");
+
+    let (status, polled) = app.get_status(order_id).await;
+    assert_eq!((status, polled["status"].as_str()), (200, Some("approved")));
+    assert_eq!(app.order(order_id).await.status, "approved");
+    assert_eq!(app.subscriber.messages().len(), 1, "order paid, once");
+    app.get_status(order_id).await;
+    assert_eq!(app.subscriber.messages().len(), 1);
+    assert!(app.sandbox.control().deliveries().is_empty());
+}
+
+#[tokio::test]
+async fn an_order_whose_create_answer_was_lost_is_found_by_reference() {
+    let app =
+        TestApp::spawn_with(Options { sandbox: SandboxConfig::for_tests(), env: vec![("MP_MAX_RETRIES", "0".into())] })
+            .await;
+    app.sandbox.control().inject_fault(Fault {
+        route: "POST /v1/payments".into(),
+        times: 1,
+        kind: FaultKind::Status { status: 500, retry_after: None },
+        after: true,
+    });
+    let (status, body) = app.post_payment(Some(&key()), &app.checkout_body("APRO").await).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(app.charges().len(), 1, "Mercado Pago charged although its answer was an error");
+    let order_id = app.charges()[0].external_reference.clone().expect("reference");
+    assert_eq!(app.order(&order_id).await.status, "created");
+
+    let (status, polled) = app.get_status(&order_id).await;
+    assert_eq!((status, polled["status"].as_str()), (200, Some("approved")), "{polled}");
+    assert_eq!(polled["payment_id"].as_u64(), Some(app.charges()[0].id));
+}
+
+#[tokio::test]
+async fn unknown_and_malformed_ids_are_404() {
+    let app = TestApp::spawn().await;
+    for id in [uuid::Uuid::new_v4().to_string(), "not-a-uuid".into(), "../../etc/passwd".into(), String::new()] {
+        let (status, body) = app.get_status(&id).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")), "{id}");
+    }
+}
+
+#[tokio::test]
+async fn status_answers_are_not_cached_and_carry_no_payer_data() {
+    let app = TestApp::spawn().await;
+    let (_, body) = app.post_payment(Some(&key()), &app.checkout_body("APRO").await).await;
+    let resp = app.get_status_response(body["order_id"].as_str().expect("order")).await;
+    assert_eq!(resp.headers().get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
+    let (_, json) = crate::helpers::parts(&resp);
+    let mut keys: Vec<_> = json.as_object().expect("object").keys().cloned().collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["amount", "currency", "message", "order_id", "payment_id", "status", "status_detail", "updated_at"]
+    );
+    let text = json.to_string();
+    assert!(!text.contains("comprador@example.com") && !text.contains("12345678"));
+}
+
+#[tokio::test]
+async fn mercado_pago_down_serves_the_stored_state() {
+    let app = TestApp::spawn_with(Options {
+        sandbox: SandboxConfig { webhooks_enabled: false, ..SandboxConfig::for_tests() },
+        env: vec![("MP_MAX_RETRIES", "0".into())],
+    })
+    .await;
+    let (_, body) = app.post_payment(Some(&key()), &app.checkout_body("CONT").await).await;
+    app.sandbox.control().inject_fault(Fault::status("GET /v1/payments/{id}", 503, 5));
+    let (status, polled) = app.get_status(body["order_id"].as_str().expect("order")).await;
+    assert_eq!((status, polled["status"].as_str()), (200, Some("in_process")));
+}
