@@ -280,3 +280,19 @@ async fn the_sandbox_forged_webhook_reaches_the_handler_like_mercado_pago_does()
         .expect("sent");
     assert_eq!(forged.status, Some(401));
 }
+
+#[tokio::test]
+async fn without_a_notification_url_the_panel_webhook_still_settles_the_order() {
+    // First deploy: the public URL is not known yet, so payments carry no notification_url and
+    // Mercado Pago posts to the URL configured in its panel (the sandbox's default URL here).
+    let app = TestApp::spawn_with(Options {
+        sandbox: SandboxConfig::for_tests(),
+        env: vec![("NOTIFICATION_URL", String::new())],
+    })
+    .await;
+    let (order_id, payment_id) = pending_order(&app).await;
+    assert_eq!(app.charges()[0].notification_url, None);
+    app.sandbox.control().settle(payment_id, Settlement::Approved, None).expect("settle");
+    app.webhooks_settle().await;
+    assert_eq!(app.order(&order_id).await.status, "approved");
+}

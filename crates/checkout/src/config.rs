@@ -4,7 +4,7 @@
 //! |---|---|---|---|
 //! | `MP_SECRET_ARN` | all | required | Secrets Manager secret (ARN or name) holding `{"access_token","webhook_secret"}` |
 //! | `ORDERS_TABLE` | all | required | DynamoDB table of orders |
-//! | `NOTIFICATION_URL` | process_payment | required | public URL of `/api/notifications`, sent as `notification_url` |
+//! | `NOTIFICATION_URL` | process_payment | none | public URL of `/api/notifications`, sent as `notification_url` (without it, Mercado Pago uses the panel's webhook URL) |
 //! | `ORDER_EVENTS_TOPIC_ARN` | notifications, payment_status | required there | SNS topic for "order paid" |
 //! | `MP_API_BASE_URL` | all | `https://api.mercadopago.com` | Mercado Pago API (the sandbox locally) |
 //! | `MP_CONNECT_TIMEOUT_MS` | all | `3000` | connect timeout per attempt |
@@ -166,11 +166,6 @@ impl Config {
         })
     }
 
-    /// `NOTIFICATION_URL`, required by `process_payment`.
-    pub fn notification_url(&self) -> Result<&str, ConfigError> {
-        self.notification_url.as_deref().ok_or(ConfigError::Missing("NOTIFICATION_URL"))
-    }
-
     /// `ORDER_EVENTS_TOPIC_ARN`, required where orders can become paid.
     pub fn order_events_topic_arn(&self) -> Result<&str, ConfigError> {
         self.order_events_topic_arn.as_deref().ok_or(ConfigError::Missing("ORDER_EVENTS_TOPIC_ARN"))
@@ -201,7 +196,8 @@ mod tests {
         assert_eq!(c.mp_api_base_url, "https://api.mercadopago.com");
         assert_eq!(c.webhook_tolerance, Some(DEFAULT_WEBHOOK_TOLERANCE));
         assert_eq!(c.secrets_ttl, Duration::from_secs(300));
-        assert_eq!(c.notification_url(), Err(ConfigError::Missing("NOTIFICATION_URL")));
+        assert_eq!(c.notification_url, None);
+        assert_eq!(c.order_events_topic_arn(), Err(ConfigError::Missing("ORDER_EVENTS_TOPIC_ARN")));
     }
 
     #[test]

@@ -9,6 +9,8 @@
 //!   payer:{email, identification?:{type,number}}, transaction_amount?, locale?}`. The price comes
 //!   from the catalog; a `transaction_amount` that differs is `409 amount_mismatch`.
 //! - `201 {order_id, payment_id, status, status_detail, message}`, also for rejected cards.
+//! - `notification_url` is `NOTIFICATION_URL` when set; without it Mercado Pago uses the webhook
+//!   URL configured in its panel (the first deploy, before the public URL is known).
 //! - `400` malformed or oversized body, missing key; `422 validation_failed` with `fields`
 //!   (ours, or mapped from Mercado Pago's cause codes); `409 request_in_progress` while the
 //!   first request with the key is still running; `503 payment_provider_unavailable` with
@@ -45,7 +47,11 @@ impl Deps {
     /// From the process environment (cold start).
     pub async fn from_env() -> Result<Deps, checkout::services::InitError> {
         let services = Services::from_env().await?;
-        services.config.notification_url()?;
+        if services.config.notification_url.is_none() {
+            // Payments are then created without `notification_url`, and Mercado Pago posts
+            // webhooks to the URL configured in Your integrations → Webhooks (reference §7.3).
+            tracing::warn!("NOTIFICATION_URL is not set: relying on the webhook URL configured in Mercado Pago");
+        }
         Ok(Deps { services, wait_for_in_flight: Duration::from_secs(10) })
     }
 }
