@@ -212,6 +212,30 @@ pub fn with_cors(mut resp: Response<Body>, req: &Request, allowed_origin: Option
     resp
 }
 
+/// Serves one request the way every browser-facing function does: a CORS preflight (`OPTIONS`)
+/// gets 204, `method` runs `process` (its `Err` becomes the JSON error response), any other
+/// method gets 405; CORS headers are added for the allowed origin.
+pub async fn dispatch<F, Fut>(
+    req: &Request,
+    method: http::Method,
+    allowed_origin: Option<&str>,
+    process: F,
+) -> Response<Body>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<Response<Body>, ApiError>>,
+{
+    if req.method() == http::Method::OPTIONS {
+        return preflight(req, allowed_origin);
+    }
+    let resp = if *req.method() == method {
+        process().await.unwrap_or_else(ApiError::into_response)
+    } else {
+        ApiError::MethodNotAllowed.into_response()
+    };
+    with_cors(resp, req, allowed_origin)
+}
+
 /// The answer to a CORS preflight (`OPTIONS`): 204, with CORS headers if the origin is allowed.
 pub fn preflight(req: &Request, allowed_origin: Option<&str>) -> Response<Body> {
     let mut resp = Response::new(Body::Empty);

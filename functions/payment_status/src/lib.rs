@@ -50,12 +50,7 @@ struct Status<'a> {
 #[tracing::instrument(name = "payment_status", skip_all, fields(order_id))]
 pub async fn handle(deps: &Deps, req: Request) -> Result<Response<Body>, lambda_http::Error> {
     let allowed_origin = deps.services.config.allowed_origin.as_deref();
-    let resp = match *req.method() {
-        http::Method::OPTIONS => return Ok(web::preflight(&req, allowed_origin)),
-        http::Method::GET => process(deps, &req).await.unwrap_or_else(ApiError::into_response),
-        _ => ApiError::MethodNotAllowed.into_response(),
-    };
-    Ok(web::with_cors(resp, &req, allowed_origin))
+    Ok(web::dispatch(&req, http::Method::GET, allowed_origin, || process(deps, &req)).await)
 }
 
 /// The order id: the route's path parameter, or the last path segment.

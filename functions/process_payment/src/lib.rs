@@ -70,12 +70,7 @@ struct Created<'a> {
 #[tracing::instrument(name = "process_payment", skip_all, fields(idempotency_key, order_id))]
 pub async fn handle(deps: &Deps, req: Request) -> Result<Response<Body>, lambda_http::Error> {
     let allowed_origin = deps.services.config.allowed_origin.as_deref();
-    let resp = match *req.method() {
-        http::Method::OPTIONS => return Ok(web::preflight(&req, allowed_origin)),
-        http::Method::POST => process(deps, &req).await.unwrap_or_else(ApiError::into_response),
-        _ => ApiError::MethodNotAllowed.into_response(),
-    };
-    Ok(web::with_cors(resp, &req, allowed_origin))
+    Ok(web::dispatch(&req, http::Method::POST, allowed_origin, || process(deps, &req)).await)
 }
 
 /// Parse → price → idempotent order → charge → respond.

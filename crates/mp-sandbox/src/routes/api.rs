@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
+use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
 use crate::error::MpError;
@@ -44,6 +45,15 @@ pub(crate) fn json_body(body: &Bytes) -> Result<Value, MpError> {
         return Ok(json!({}));
     }
     serde_json::from_slice(body).map_err(|_| MpError::bad_request(1, "Params Error"))
+}
+
+/// An optional amount field of a JSON body: absent or null is `None`, a non-number is a 400 with
+/// the given cause.
+fn optional_amount(body: &Value, key: &str, code: u32, description: &str) -> Result<Option<Decimal>, MpError> {
+    match body.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => decimal_from_json(v).map(Some).ok_or_else(|| MpError::bad_request(code, description)),
+    }
 }
 
 fn payment_id(raw: &str) -> Result<u64, MpError> {
@@ -93,13 +103,8 @@ pub(crate) async fn update_payment(
     let payment = if body.get("status").and_then(Value::as_str) == Some("cancelled") {
         state.lock().cancel(id)?
     } else if body.get("capture").and_then(Value::as_bool) == Some(true) {
-        let amount = match body.get("transaction_amount") {
-            None | Some(Value::Null) => None,
-            Some(v) => Some(
-                decimal_from_json(v)
-                    .ok_or_else(|| MpError::bad_request(4003, "transaction_amount attribute must be numeric"))?,
-            ),
-        };
+        let amount =
+            optional_amount(&body, "transaction_amount", 4003, "transaction_amount attribute must be numeric")?;
         state.lock().capture(id, amount)?
     } else {
         return Err(MpError::bad_request(1, "Params Error"));
@@ -182,12 +187,7 @@ pub(crate) async fn create_refund(
     let id = payment_id(&id)?;
     let key = idempotency_key(&headers)?;
     let body = json_body(&body)?;
-    let amount = match body.get("amount") {
-        None | Some(Value::Null) => None,
-        Some(v) => {
-            Some(decimal_from_json(v).ok_or_else(|| MpError::bad_request(4041, "amount attribute must be numeric"))?)
-        }
-    };
+    let amount = optional_amount(&body, "amount", 4041, "amount attribute must be numeric")?;
     let metadata = body.get("metadata").cloned().unwrap_or_else(|| json!({}));
     let (refund, made) = state.lock().refund(&state.config, id, &key, amount, metadata)?;
     if made {
