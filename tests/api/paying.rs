@@ -17,7 +17,7 @@ async fn buyer_pays_with_approved_card() {
     assert_eq!((body["status"].as_str(), body["status_detail"].as_str()), (Some("approved"), Some("accredited")));
     assert_eq!(
         body["message"],
-        "¡Listo! Se acreditó tu pago. En tu resumen verás el cargo de $ 18.500,00 como MATECITO."
+        "¡Listo! Se acreditó tu pago. En tu resumen verás el cargo de $\u{a0}18.500,00 como MATECITO."
     );
     let order_id = body["order_id"].as_str().expect("order id");
     assert_eq!(uuid::Uuid::parse_str(order_id).map(|u| u.get_version_num()).ok(), Some(4));

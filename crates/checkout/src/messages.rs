@@ -349,7 +349,8 @@ pub fn payment_method_name(id: &str, lang: Lang) -> String {
 }
 
 /// `$ 18.500,00` (ARS), `R$ 1.234,50` (BRL), `$ 1,234.50` (MXN): the currency's own
-/// conventions, whatever the language.
+/// conventions, whatever the language. The symbol is joined by a no-break space (U+00A0), as
+/// `Intl.NumberFormat` does, so an amount never wraps across lines.
 pub fn format_amount(amount: Decimal, currency_id: &str) -> String {
     let (symbol, decimal_sep, thousands_sep) = match currency_id {
         "ARS" => ("$", ',', '.'),
@@ -371,7 +372,7 @@ pub fn format_amount(amount: Decimal, currency_id: &str) -> String {
         }
         grouped.push(c);
     }
-    format!("{sign}{symbol} {grouped}{decimal_sep}{frac}")
+    format!("{sign}{symbol}\u{a0}{grouped}{decimal_sep}{frac}")
 }
 
 fn pick(texts: &Texts, lang: Lang) -> &'static str {
@@ -471,11 +472,11 @@ mod tests {
     fn placeholders_are_filled_in() {
         assert_eq!(
             buyer_message(Lang::Es, "approved", "accredited", &ctx()),
-            "¡Listo! Se acreditó tu pago. En tu resumen verás el cargo de $ 18.500,00 como MATECITO."
+            "¡Listo! Se acreditó tu pago. En tu resumen verás el cargo de $\u{a0}18.500,00 como MATECITO."
         );
         assert_eq!(
             buyer_message(Lang::En, "rejected", "cc_rejected_call_for_authorize", &ctx()),
-            "Authorize the $ 18.500,00 payment to Visa."
+            "Authorize the $\u{a0}18.500,00 payment to Visa."
         );
         assert_eq!(
             buyer_message(Lang::Pt, "rejected", "cc_rejected_invalid_installments", &ctx()),
@@ -501,10 +502,10 @@ mod tests {
         assert_eq!(Lang::from_locale("es_MX"), Some(Lang::Es));
         assert_eq!(Lang::from_locale("EN"), Some(Lang::En));
         assert_eq!(Lang::from_locale("fr-FR"), None);
-        assert_eq!(format_amount(Decimal::new(123_450, 2), "BRL"), "R$ 1.234,50");
-        assert_eq!(format_amount(Decimal::new(123_450, 2), "MXN"), "$ 1,234.50");
-        assert_eq!(format_amount(Decimal::new(5, 0), "ARS"), "$ 5,00");
-        assert_eq!(format_amount(Decimal::new(1_000_000, 0), "ARS"), "$ 1.000.000,00");
+        assert_eq!(format_amount(Decimal::new(123_450, 2), "BRL"), "R$\u{a0}1.234,50");
+        assert_eq!(format_amount(Decimal::new(123_450, 2), "MXN"), "$\u{a0}1,234.50");
+        assert_eq!(format_amount(Decimal::new(5, 0), "ARS"), "$\u{a0}5,00");
+        assert_eq!(format_amount(Decimal::new(1_000_000, 0), "ARS"), "$\u{a0}1.000.000,00");
         assert_eq!(payment_method_name("debvisa", Lang::En), "Visa Debit");
     }
 }
