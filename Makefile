@@ -11,7 +11,7 @@ help: ## List the targets
 dev: ## Run the whole checkout on this machine, offline: http://127.0.0.1:8080 (Ctrl-C stops it)
 	@scripts/dev.sh
 
-test: ## Every test: formatting, lints, unit, integration and browser tests
+test: ## Every test: formatting, lints, unit, integration, browser tests and infrastructure checks
 	@scripts/test.sh
 
 lint: ## Formatting and lints only
@@ -19,3 +19,25 @@ lint: ## Formatting and lints only
 
 e2e: ## Browser tests only (starts its own stack on other ports)
 	@scripts/e2e.sh
+
+.PHONY: build deploy set-credentials destroy infra-check
+
+build: ## Release arm64 binaries of the three functions for Lambda (cargo lambda, target/lambda/)
+	@infra/build.sh
+
+deploy: ## Deploy to AWS in one command (MP_PUBLIC_KEY=...; DRY_RUN=1 only prints the steps)
+	@scripts/deploy.sh
+
+set-credentials: ## Store the Mercado Pago access token and webhook secret (asked without echo)
+	@scripts/set-credentials.sh
+
+destroy: ## Delete the deployed stack; keeps the orders table (DELETE_ORDERS=1 deletes it too)
+	@scripts/destroy.sh
+
+infra-check: ## Offline checks of the deployment: sam validate, cfn-lint, checkov, arm64 sam build
+	@scripts/infra-check.sh
+
+.PHONY: bench
+
+bench: ## Measure cold start, warm latency, CPU, memory, package size, instructions (writes bench/RESULTS.md)
+	@scripts/bench.sh

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the local stack and the tests need, once: the Python virtualenv (moto, cargo-lambda),
 # the browser-test packages (npm) and Chromium (Debian, when running as root).
-# Usage: scripts/bootstrap.sh [venv] [e2e] [chromium] [arm64]   (no argument: all)
+# Usage: scripts/bootstrap.sh [venv] [e2e] [chromium] [arm64] [infra]   (no argument: all)
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$ROOT"
@@ -48,7 +48,25 @@ arm64() {
   rustup target add aarch64-unknown-linux-gnu
 }
 
+# The deployment and infrastructure-check tools: .venv-infra (SAM CLI, cfn-lint, AWS CLI) and
+# .venv-checkov (checkov pins an older boto3 than the SAM CLI, so it lives apart).
+infra() {
+  local req stamp dir
+  command -v python3 >/dev/null || fail "python3 is required"
+  for req in infra checkov; do
+    dir=".venv-$req"
+    stamp="$dir/.installed-$(sha256sum "requirements/$req.txt" | cut -c1-16)"
+    [ -f "$stamp" ] && continue
+    step "Python virtualenv $dir (requirements/$req.txt)"
+    python3 -m venv "$dir"
+    "$dir/bin/pip" install --disable-pip-version-check --quiet -r "requirements/$req.txt"
+    rm -f "$dir"/.installed-*
+    touch "$stamp"
+  done
+}
+
 if all || wants venv; then venv; fi
 if all || wants e2e; then e2e; fi
 if all || wants chromium; then chromium; fi
 if all || wants arm64; then arm64; fi
+if all || wants infra; then infra; fi

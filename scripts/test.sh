@@ -3,6 +3,7 @@
 #   1. formatting and lints (rustfmt, clippy -D warnings)
 #   2. unit and integration tests (cargo test: handlers + mp-sandbox + moto_server on loopback)
 #   3. browser tests (Playwright + Chromium against the local stack)
+#   4. infrastructure checks (sam validate --lint, cfn-lint, checkov, the arm64 sam build)
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$ROOT"
@@ -21,5 +22,8 @@ cargo test --workspace --locked
 
 step "Browser tests"
 "$ROOT/scripts/e2e.sh"
+
+step "Infrastructure checks (sam validate --lint, cfn-lint, checkov, sam build arm64)"
+"$ROOT/scripts/infra-check.sh"
 
 ok "All tests passed in $(( $(date +%s) - started ))s"

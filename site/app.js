@@ -162,7 +162,7 @@ function mount() {
     form[k] = { id: `${F}__${k}`, placeholder: hint[k] ?? (tag === 'SELECT' ? t(k) : undefined) };
     if (tag === 'DIV') Object.assign(form[k], { style, srLabel: t(k) }); // Secure Fields
   }
-  const me = cardForm = new MercadoPago(cfg.public_key, { locale: loc() }).cardForm({
+  const me = cardForm = new MercadoPago(cfg.public_key, { locale: loc(), advancedFraudPrevention: !!cfg.fraud_prevention }).cardForm({
     amount: amount(),
     iframe: true,
     form,
