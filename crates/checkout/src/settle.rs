@@ -2,16 +2,11 @@
 //! by all three functions: `process_payment` (the create answer), `notifications` (webhooks) and
 //! `payment_status` (polling), so every path follows the same rules.
 
-use std::time::Duration;
-
 use mercadopago::Payment;
 
 use crate::events::{EventsError, OrderEvents};
+pub use crate::store::PAID_EVENT_LEASE;
 use crate::store::{epoch_ms, Applied, Order, OrderStore, PaidEvent, PaymentUpdate, StoreError};
-
-/// How long a publisher holds the event before another may try (an SNS publish takes
-/// milliseconds; a Lambda that dies mid-publish frees it after this).
-pub const PAID_EVENT_LEASE: Duration = Duration::from_secs(30);
 
 /// What happened to the order.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,39 +86,48 @@ pub async fn settle(
         tracing::error!(order_id = %order.order_id, payment_id = payment.id, "payment has no usable date; ignored");
         return Ok(Settled::Mismatch(order.clone()));
     };
-    let settled = match store.apply_payment(&order.order_id, &update).await? {
-        Applied::Updated(o) => {
+    match store.apply_payment(&order.order_id, &update).await? {
+        Applied::Updated { order: o, claimed } => {
             tracing::info!(order_id = %o.order_id, payment_id = payment.id, status = %o.status, status_detail = %o.status_detail, "order updated");
-            Settled::Updated(o)
+            if claimed {
+                publish_claimed(store, events, &o).await?;
+            } else {
+                publish_if_due(store, events, &o).await?;
+            }
+            Ok(Settled::Updated(o))
         }
         Applied::Stale(o) => {
             tracing::info!(order_id = %o.order_id, payment_id = payment.id, stored = %o.status, seen = %update.status, "payment state not newer; order unchanged");
-            Settled::Stale(o)
+            publish_if_due(store, events, &o).await?;
+            Ok(Settled::Stale(o))
         }
-        Applied::NotFound => return Ok(Settled::NotFound),
-    };
-    if let Some(o) = settled.order() {
-        publish_if_due(store, events, o).await?;
+        Applied::NotFound => Ok(Settled::NotFound),
     }
-    Ok(settled)
 }
 
 /// Publishes the order's "order paid" event if it is due and this caller wins the claim.
 /// Returns whether this call published it.
 pub async fn publish_if_due(store: &OrderStore, events: &OrderEvents, order: &Order) -> Result<bool, SettleError> {
     let now = epoch_ms(time::OffsetDateTime::now_utc());
-    let due = match order.paid_event {
+    let due = match &order.paid_event {
         Some(PaidEvent::Due) => true,
-        Some(PaidEvent::Claimed { until_ms }) => until_ms < now,
+        Some(PaidEvent::Claimed { until_ms, .. }) => *until_ms < now,
         Some(PaidEvent::Published) | None => false,
     };
     if !due || !store.claim_paid_event(&order.order_id, PAID_EVENT_LEASE).await? {
         return Ok(false);
     }
+    publish_claimed(store, events, order).await?;
+    Ok(true)
+}
+
+/// Publishes the event whose claim the caller holds, then marks it published (or gives the
+/// claim back if SNS refused, so the next delivery or poll retries at once).
+async fn publish_claimed(store: &OrderStore, events: &OrderEvents, order: &Order) -> Result<(), SettleError> {
     match events.publish_order_paid(order).await {
         Ok(message_id) => {
             store.mark_paid_event_published(&order.order_id, &message_id).await?;
-            Ok(true)
+            Ok(())
         }
         Err(e) => {
             tracing::error!(order_id = %order.order_id, error = %e, "order paid event not published; will retry");

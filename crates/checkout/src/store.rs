@@ -20,9 +20,10 @@ use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, Put, ReturnValue, ScalarAttributeType,
-    TimeToLiveSpecification, TransactWriteItem,
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, Put, ReturnValue,
+    ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem,
 };
 use rust_decimal::Decimal;
 use time::OffsetDateTime;
@@ -30,6 +31,10 @@ use time::OffsetDateTime;
 use crate::catalog::PricedLine;
 use crate::messages::Lang;
 use crate::validation::FieldErrors;
+
+/// How long a publisher holds the "order paid" event before another may try (an SNS publish
+/// takes milliseconds; a Lambda that dies mid-publish frees it after this).
+pub const PAID_EVENT_LEASE: Duration = Duration::from_secs(30);
 
 /// How long an idempotency record is kept (the table's TTL deletes it later).
 pub const IDEMPOTENCY_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -45,7 +50,7 @@ pub mod status {
 }
 
 /// State of the "order paid" event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PaidEvent {
     /// The order became approved; nobody has published yet.
     Due,
@@ -53,6 +58,8 @@ pub enum PaidEvent {
     Claimed {
         /// Lease end, epoch ms.
         until_ms: i64,
+        /// Random token of the claim's holder.
+        token: Option<String>,
     },
     /// Published.
     Published,
@@ -159,8 +166,14 @@ pub struct PaymentUpdate {
 /// Result of [`OrderStore::apply_payment`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Applied {
-    /// The order moved to the new state.
-    Updated(Order),
+    /// The order moved to the new state. `claimed`: this call took the "order paid" event's
+    /// claim (the first approval) and must publish it.
+    Updated {
+        /// The order after the update.
+        order: Order,
+        /// Whether the caller holds the event's claim.
+        claimed: bool,
+    },
     /// The order already had this or a newer state (a replay, or out of order): unchanged.
     Stale(Order),
     /// No such order.
@@ -244,9 +257,10 @@ impl Order {
         let paid_event = match opt_s(item, "paid_event") {
             None => None,
             Some("due") => Some(PaidEvent::Due),
-            Some("claimed") => {
-                Some(PaidEvent::Claimed { until_ms: opt_n(item, "paid_event_claim_until").unwrap_or(0) })
-            }
+            Some("claimed") => Some(PaidEvent::Claimed {
+                until_ms: opt_n(item, "paid_event_claim_until").unwrap_or(0),
+                token: opt_s(item, "paid_event_claim").map(str::to_owned),
+            }),
             Some("published") => Some(PaidEvent::Published),
             Some(other) => return Err(StoreError::Corrupt(format!("paid_event {other:?}"))),
         };
@@ -333,9 +347,12 @@ impl OrderStore {
         Ok(())
     }
 
-    /// Creates the order for an idempotency key, or finds the one the key already made.
-    pub async fn begin(&self, new: NewOrder) -> Result<Begin, StoreError> {
+    /// Creates the order for an idempotency key, or finds the one the key already made. A new
+    /// order is created holding the attempt lease for `lease` (its creator calls Mercado Pago
+    /// next), so the common path needs no separate [`OrderStore::acquire_attempt`].
+    pub async fn begin(&self, new: NewOrder, lease: Duration) -> Result<Begin, StoreError> {
         let now = OffsetDateTime::now_utc();
+        let lease_until = epoch_ms(now) + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
         let order_id = uuid::Uuid::new_v4().to_string();
         let items_json = serde_json::to_string(&new.lines).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let expires_at = now.unix_timestamp() + i64::try_from(IDEMPOTENCY_RETENTION.as_secs()).unwrap_or(0);
@@ -362,6 +379,8 @@ impl OrderStore {
             ("status".into(), s(status::CREATED)),
             ("created_at".into(), s(rfc3339(now))),
             ("updated_at".into(), s(rfc3339(now))),
+            ("attempt_lease_until".into(), n(lease_until)),
+            ("attempts".into(), n(1)),
         ]);
         let put = |item: Item| {
             Put::builder()
@@ -380,13 +399,28 @@ impl OrderStore {
             .send()
             .await;
         match result {
-            Ok(_) => {
-                let order = self
-                    .get(&order_id)
-                    .await?
-                    .ok_or_else(|| StoreError::Corrupt("order vanished after creation".into()))?;
-                Ok(Begin::Created(order))
-            }
+            // Exactly what was written; no need to read it back.
+            Ok(_) => Ok(Begin::Created(Order {
+                order_id,
+                idempotency_key: new.idempotency_key,
+                request_hash: new.request_hash,
+                lines: new.lines,
+                amount: new.amount,
+                currency_id: new.currency_id,
+                lang: new.lang,
+                payment_method_id: new.payment_method_id,
+                installments: new.installments,
+                status: status::CREATED.to_owned(),
+                status_detail: String::new(),
+                payment_id: None,
+                created_at: now,
+                updated_at: now,
+                mp_last_updated_ms: None,
+                checked_at_ms: None,
+                attempt_lease_until_ms: Some(lease_until),
+                paid_event: None,
+                failure: None,
+            })),
             Err(e) => {
                 let key_taken = e
                     .as_service_error()
@@ -514,8 +548,10 @@ impl OrderStore {
     }
 
     /// Applies a payment state if it is strictly newer than the stored one (by Mercado Pago's
-    /// `date_last_updated`) and belongs to the same payment. An approval makes the "order paid"
-    /// event due unless it already is, or was published.
+    /// `date_last_updated`) and belongs to the same payment. The first approval also claims the
+    /// "order paid" event for the caller, in the same write ([`Applied::Updated`] `claimed`):
+    /// one round trip instead of two on the common path, and still exactly one claimant, because
+    /// only one caller can apply a given state.
     pub async fn apply_payment(&self, order_id: &str, update: &PaymentUpdate) -> Result<Applied, StoreError> {
         let now = OffsetDateTime::now_utc();
         let mut expression = String::from(
@@ -523,9 +559,14 @@ impl OrderStore {
              updated_at = :now, checked_at = :now_ms",
         );
         let approved = update.status == "approved";
+        let token = uuid::Uuid::new_v4().to_string();
         if approved {
-            expression
-                .push_str(", paid_event = if_not_exists(paid_event, :due), paid_at = if_not_exists(paid_at, :now)");
+            expression.push_str(
+                ", paid_event = if_not_exists(paid_event, :claimed), \
+                 paid_event_claim = if_not_exists(paid_event_claim, :token), \
+                 paid_event_claim_until = if_not_exists(paid_event_claim_until, :until), \
+                 paid_at = if_not_exists(paid_at, :now)",
+            );
         }
         expression.push_str(" REMOVE attempt_lease_until");
         let mut request = self
@@ -535,6 +576,7 @@ impl OrderStore {
                 "attribute_exists(pk) AND (attribute_not_exists(mp_last_updated) OR mp_last_updated < :t) \
                  AND (attribute_not_exists(payment_id) OR payment_id = :pid)",
             )
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":status", s(&update.status))
             .expression_attribute_values(":detail", s(&update.status_detail))
@@ -543,20 +585,30 @@ impl OrderStore {
             .expression_attribute_values(":now", s(rfc3339(now)))
             .expression_attribute_values(":now_ms", n(epoch_ms(now)));
         if approved {
-            request = request.expression_attribute_values(":due", s("due"));
+            let until = epoch_ms(now) + i64::try_from(PAID_EVENT_LEASE.as_millis()).unwrap_or(i64::MAX);
+            request = request
+                .expression_attribute_values(":claimed", s("claimed"))
+                .expression_attribute_values(":token", s(&token))
+                .expression_attribute_values(":until", n(until));
         }
         match request.send().await {
             Ok(out) => Ok(match out.attributes.as_ref().map(Order::from_item).transpose()? {
-                Some(order) => Applied::Updated(order),
+                Some(order) => {
+                    let claimed =
+                        matches!(&order.paid_event, Some(PaidEvent::Claimed { token: Some(t), .. }) if *t == token);
+                    Applied::Updated { order, claimed }
+                }
                 None => Applied::NotFound,
             }),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
-                match self.touch_checked(order_id).await? {
-                    Some(order) => Ok(Applied::Stale(order)),
+            Err(e) => match e.into_service_error() {
+                // The stored state is as new or newer (or another payment's): the failed
+                // condition hands back the item, so no second read is needed.
+                UpdateItemError::ConditionalCheckFailedException(failed) => match failed.item() {
+                    Some(item) => Ok(Applied::Stale(Order::from_item(item)?)),
                     None => Ok(Applied::NotFound),
-                }
-            }
-            Err(e) => Err(dynamo(e)),
+                },
+                other => Err(StoreError::Dynamo(aws_sdk_dynamodb::error::DisplayErrorContext(other).to_string())),
+            },
         }
     }
 
@@ -584,9 +636,10 @@ impl OrderStore {
         let until = now + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
         let result = self
             .update(order_id)
-            .update_expression("SET paid_event = :claimed, paid_event_claim_until = :until")
+            .update_expression("SET paid_event = :claimed, paid_event_claim_until = :until, paid_event_claim = :token")
             .condition_expression("paid_event = :due OR (paid_event = :claimed AND paid_event_claim_until < :now)")
             .expression_attribute_values(":claimed", s("claimed"))
+            .expression_attribute_values(":token", s(uuid::Uuid::new_v4().to_string()))
             .expression_attribute_values(":due", s("due"))
             .expression_attribute_values(":until", n(until))
             .expression_attribute_values(":now", n(now))
@@ -618,7 +671,7 @@ impl OrderStore {
     /// Gives a claim back after a failed publish, so the next caller can retry at once.
     pub async fn release_paid_event(&self, order_id: &str) -> Result<(), StoreError> {
         self.update(order_id)
-            .update_expression("SET paid_event = :due REMOVE paid_event_claim_until")
+            .update_expression("SET paid_event = :due REMOVE paid_event_claim_until, paid_event_claim")
             .condition_expression("paid_event = :claimed")
             .expression_attribute_values(":due", s("due"))
             .expression_attribute_values(":claimed", s("claimed"))

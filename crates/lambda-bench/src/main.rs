@@ -57,11 +57,18 @@ struct Args {
     /// Python with moto (the project virtualenv).
     #[arg(long, default_value = ".venv/bin/python")]
     python: PathBuf,
+    /// Measure only these functions (default: all three).
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+    /// Keep the callgrind output files (in the temporary directory) for `callgrind_annotate`.
+    #[arg(long)]
+    keep_callgrind: bool,
 }
 
 /// The loopback world the functions run against.
 struct World {
     sandbox: Sandbox,
+    dynamodb: aws_sdk_dynamodb::Client,
     sandbox_url: String,
     moto_url: String,
     standin_nanos: Arc<AtomicU64>,
@@ -72,11 +79,30 @@ struct World {
 
 const FUNCTIONS: [&str; 3] = ["process_payment", "notifications", "payment_status"];
 
+/// The orders table of `notifications` and `payment_status` (holds the order they look up).
+const SHARED_TABLE: &str = "bench-orders";
+/// The orders table `process_payment` fills. moto's `TransactWriteItems` deep-copies the whole
+/// table on every call (real DynamoDB does not), so this table is recreated every
+/// [`TABLE_RESET_EVERY`] invocations, between timed invocations, to keep moto's cost constant.
+const PAYMENTS_TABLE: &str = "bench-orders-payments";
+const TABLE_RESET_EVERY: usize = 25;
+
+fn table_for(function: &str) -> &'static str {
+    if function == "process_payment" {
+        PAYMENTS_TABLE
+    } else {
+        SHARED_TABLE
+    }
+}
+
 impl World {
     async fn start(python: &Path) -> Result<World, Box<dyn std::error::Error>> {
         mercadopago::install_crypto_provider();
         let mut moto = tokio::process::Command::new(python)
             .args(["scripts/moto_server.py", "--watch-stdin"])
+            // moto's server runs a thread per request; without a cap, glibc gives threads their
+            // own malloc arenas and freed memory is not returned (gigabytes over a long run).
+            .env("MALLOC_ARENA_MAX", "2")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -100,7 +126,9 @@ impl World {
         let sandbox_url = proxy::start(sandbox.base_url(), Arc::clone(&standin_nanos)).await?;
 
         let sdk = checkout::aws::local(&moto_direct).await;
-        checkout::store::OrderStore::create_table(&aws_sdk_dynamodb::Client::new(&sdk), "bench-orders").await?;
+        let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
+        checkout::store::OrderStore::create_table(&dynamodb, SHARED_TABLE).await?;
+        checkout::store::OrderStore::create_table(&dynamodb, PAYMENTS_TABLE).await?;
         let secret_arn = aws_sdk_secretsmanager::Client::new(&sdk)
             .create_secret()
             .name("bench-mercadopago")
@@ -126,7 +154,6 @@ impl World {
             ("AWS_SECRET_ACCESS_KEY".into(), "bench".into()),
             ("MP_API_BASE_URL".into(), sandbox_url.clone()),
             ("MP_SECRET_ARN".into(), secret_arn),
-            ("ORDERS_TABLE".into(), "bench-orders".into()),
             ("ORDER_EVENTS_TOPIC_ARN".into(), topic_arn),
             ("NOTIFICATION_URL".into(), "https://shop.example/api/notifications".into()),
             // As deployed: JSON logs at INFO, Lambda's identity variables.
@@ -137,7 +164,16 @@ impl World {
             ("AWS_LAMBDA_LOG_GROUP_NAME".into(), "/aws/lambda/bench".into()),
             ("AWS_LAMBDA_LOG_STREAM_NAME".into(), "bench".into()),
         ];
-        Ok(World { sandbox, sandbox_url, moto_url, standin_nanos, env, http: reqwest::Client::new(), _moto: moto })
+        Ok(World {
+            sandbox,
+            dynamodb,
+            sandbox_url,
+            moto_url,
+            standin_nanos,
+            env,
+            http: reqwest::Client::new(),
+            _moto: moto,
+        })
     }
 
     async fn card_token(&self) -> Result<String, Box<dyn std::error::Error>> {
@@ -153,9 +189,17 @@ impl World {
         Ok(v["id"].as_str().ok_or("no token")?.to_owned())
     }
 
+    /// Empties `process_payment`'s table (see [`PAYMENTS_TABLE`]).
+    async fn reset_payments_table(&self) -> Result<(), Box<dyn std::error::Error>> {
+        self.dynamodb.delete_table().table_name(PAYMENTS_TABLE).send().await?;
+        checkout::store::OrderStore::create_table(&self.dynamodb, PAYMENTS_TABLE).await?;
+        Ok(())
+    }
+
     fn spawn(
         &self,
         function: &str,
+        table: &str,
         bin: &Path,
         api: &RuntimeApi,
         valgrind: Option<&Path>,
@@ -170,6 +214,7 @@ impl World {
         };
         cmd.envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .env("AWS_LAMBDA_RUNTIME_API", api.address())
+            .env("ORDERS_TABLE", table)
             .env("AWS_LAMBDA_FUNCTION_NAME", function)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -327,7 +372,7 @@ async fn cold_starts(
         let api = RuntimeApi::start().await?;
         let event = events.next(world, function).await?;
         let spawned = Instant::now();
-        let mut child = world.spawn(function, bin, &api, None)?;
+        let mut child = world.spawn(function, table_for(function), bin, &api, None)?;
         let Some(at) = api.first_next(Duration::from_secs(20)).await else {
             return Err(format!("{function} never asked for an event: {:?}", api.init_error()).into());
         };
@@ -359,7 +404,7 @@ async fn warm(
     f: &mut Figures,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let api = RuntimeApi::start().await?;
-    let mut child = world.spawn(function, bin, &api, None)?;
+    let mut child = world.spawn(function, table_for(function), bin, &api, None)?;
     let pid = child.id().ok_or("no pid")?;
     for _ in 0..50 {
         api.invoke(events.next(world, function).await?).await;
@@ -369,6 +414,9 @@ async fn warm(
     let mut own = Vec::with_capacity(n);
     let mut standin_total = 0u64;
     for i in 0..n {
+        if function == "process_payment" && i % TABLE_RESET_EVERY == 0 {
+            world.reset_payments_table().await?;
+        }
         let event = events.next(world, function).await?;
         let before = world.standin_nanos.load(Ordering::Relaxed);
         let outcome = api.invoke(event).await;
@@ -412,7 +460,7 @@ async fn callgrind_total(
     out: &Path,
 ) -> Result<u64, Box<dyn std::error::Error>> {
     let api = RuntimeApi::start().await?;
-    let mut child = world.spawn(function, bin, &api, Some(out))?;
+    let mut child = world.spawn(function, table_for(function), bin, &api, Some(out))?;
     if api.first_next(Duration::from_secs(120)).await.is_none() {
         return Err(format!("{function} under valgrind never started").into());
     }
@@ -434,7 +482,7 @@ async fn callgrind_total(
 async fn prepare_events(world: &World, bin_dir: &Path) -> Result<Events, Box<dyn std::error::Error>> {
     // One approved order, made by the real process_payment binary, for the other two functions.
     let api = RuntimeApi::start().await?;
-    let mut child = world.spawn("process_payment", &bin_dir.join("process_payment"), &api, None)?;
+    let mut child = world.spawn("process_payment", SHARED_TABLE, &bin_dir.join("process_payment"), &api, None)?;
     let seed = Events { order_id: String::new(), payment_id: 0 };
     let outcome = api.invoke(seed.next(world, "process_payment").await?).await;
     api.shut_down();
@@ -582,7 +630,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("stand-ins: moto {} · sandbox {}", world.moto_url, world.sandbox_url);
     let events = prepare_events(&world, &args.bin_dir).await?;
     let mut results = Vec::new();
-    for function in FUNCTIONS {
+    for function in FUNCTIONS.into_iter().filter(|f| args.only.is_empty() || args.only.iter().any(|o| o == f)) {
         let bin = args.bin_dir.join(function);
         let mut f = Figures::default();
         println!("{function}: {} cold starts", args.cold_starts);
@@ -607,6 +655,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             )
             .await?;
             f.instructions = Some(b.saturating_sub(a) / args.callgrind_invocations as u64);
+            if !args.keep_callgrind {
+                for suffix in ["a", "b"] {
+                    let _ = std::fs::remove_file(dir.join(format!("callgrind.{function}.{suffix}")));
+                }
+            }
         }
         results.push((function, f));
     }

@@ -99,26 +99,31 @@ async fn process(deps: &Deps, req: &Request) -> Result<Response<Body>, ApiError>
         payment_method_id: request.payment_method_id.clone(),
         installments: request.installments,
     };
-    let order = match services.store.begin(new_order).await.map_err(unavailable)? {
+    let existing = match services.store.begin(new_order, ATTEMPT_LEASE).await.map_err(unavailable)? {
         Begin::KeyReused => return Err(ApiError::IdempotencyKeyReused),
-        Begin::Created(order) => order,
+        // A new order is created holding the attempt lease: charge it.
+        Begin::Created(order) => {
+            tracing::Span::current().record("order_id", order.order_id.as_str());
+            return charge(deps, &order, &request, &priced, &key).await;
+        }
         Begin::Existing(order) if order.status != store::status::CREATED => {
             tracing::info!(order_id = %order.order_id, "same key and body: answering the first result");
             return respond(deps, &order, request.lang);
         }
         Begin::Existing(order) => order,
     };
-    tracing::Span::current().record("order_id", order.order_id.as_str());
+    tracing::Span::current().record("order_id", existing.order_id.as_str());
 
-    // Only one request at a time calls Mercado Pago for an order; duplicates wait for it.
+    // A retry, or a duplicate racing the first request: only one request at a time calls
+    // Mercado Pago for an order; the others wait for its result.
     let started = Instant::now();
     let leased = loop {
         if let Some(leased) =
-            services.store.acquire_attempt(&order.order_id, ATTEMPT_LEASE).await.map_err(unavailable)?
+            services.store.acquire_attempt(&existing.order_id, ATTEMPT_LEASE).await.map_err(unavailable)?
         {
             break leased;
         }
-        let current = services.store.get(&order.order_id).await.map_err(unavailable)?.ok_or(ApiError::NotFound)?;
+        let current = services.store.get(&existing.order_id).await.map_err(unavailable)?.ok_or(ApiError::NotFound)?;
         if current.status != store::status::CREATED {
             return respond(deps, &current, request.lang);
         }
