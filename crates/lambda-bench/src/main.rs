@@ -213,6 +213,8 @@ impl World {
             None => tokio::process::Command::new(bin),
         };
         cmd.envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env_remove("RUST_BACKTRACE")
+            .env_remove("RUST_LOG")
             .env("AWS_LAMBDA_RUNTIME_API", api.address())
             .env("ORDERS_TABLE", table)
             .env("AWS_LAMBDA_FUNCTION_NAME", function)
