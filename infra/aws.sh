@@ -64,7 +64,7 @@ NO_CREDENTIALS_HELP="Configure AWS credentials first, for example:
     aws configure                      (access key of an IAM user), or
     export AWS_PROFILE=my-profile      (a profile of ~/.aws/config, e.g. aws sso login --profile my-profile), or
     export AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... [AWS_SESSION_TOKEN=...]
-  then run the command again (README.md, "Deploy to AWS", \"Prerequisites\")."
+  then run the command again (README.md, section \"Prerequisites\" of \"Deploy to AWS\")."
 
 require_visible_credentials() { # require_visible_credentials WHAT-WAS-NOT-DONE
   credentials_visible && return 0
