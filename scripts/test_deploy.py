@@ -1,0 +1,71 @@
+"""make deploy / destroy / set-credentials without AWS: they fail early and clearly, and their dry
+runs show every step. Run by scripts/infra-check.sh (python -m unittest)."""
+
+import os
+import subprocess
+import tempfile
+import time
+import unittest
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(script, extra_env=None):
+    """Runs a script with no AWS configuration at all (empty HOME, no AWS_* variables)."""
+    home = tempfile.mkdtemp()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({"HOME": home, "NO_COLOR": "1"})
+    env.update(extra_env or {})
+    started = time.monotonic()
+    proc = subprocess.run(
+        [str(ROOT / "scripts" / script)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    return proc.returncode, proc.stdout + proc.stderr, time.monotonic() - started
+
+
+def snapshot(path):
+    """Modification times of everything below path (to prove nothing was written)."""
+    if not path.exists():
+        return {}
+    return {str(p): p.stat().st_mtime_ns for p in path.rglob("*")}
+
+
+class WithoutCredentials(unittest.TestCase):
+    def test_deploy_fails_before_building_anything(self):
+        before = snapshot(ROOT / ".aws-sam"), snapshot(ROOT / "target" / "lambda")
+        code, out, seconds = run("deploy.sh", {"MP_PUBLIC_KEY": "TEST-00000000-0000-0000-0000-000000000000"})
+        self.assertNotEqual(code, 0)
+        self.assertIn("no AWS credentials found", out)
+        self.assertIn("Nothing was built or deployed", out)
+        self.assertIn("aws configure", out, "the message says how to fix it")
+        self.assertLess(seconds, 30, "it fails early, not after a build")
+        self.assertEqual(before, (snapshot(ROOT / ".aws-sam"), snapshot(ROOT / "target" / "lambda")), "no partial state")
+
+    def test_set_credentials_and_destroy_fail_clearly_too(self):
+        for script in ("set-credentials.sh", "destroy.sh"):
+            code, out, _ = run(script, {"YES": "1"})
+            self.assertNotEqual(code, 0, script)
+            self.assertIn("no AWS credentials found", out, script)
+
+
+class DryRun(unittest.TestCase):
+    def test_deploy_dry_run_prints_every_step_and_runs_nothing(self):
+        before = snapshot(ROOT / ".aws-sam")
+        code, out, _ = run("deploy.sh", {"DRY_RUN": "1", "MP_PUBLIC_KEY": "TEST-00000000-0000-0000-0000-000000000000"})
+        self.assertEqual(code, 0, out)
+        for step in range(1, 9):
+            self.assertIn(f"{step}/8", out)
+        for command in ("sts get-caller-identity", "infra/build.sh", "sam build", "sam deploy", "create-invalidation"):
+            self.assertIn(command, out)
+        self.assertIn("Dry run done: nothing was built, deployed or uploaded.", out)
+        self.assertEqual(before, snapshot(ROOT / ".aws-sam"))
+
+    def test_destroy_dry_run_says_what_it_would_delete(self):
+        code, out, _ = run("destroy.sh", {"DRY_RUN": "1"})
+        self.assertEqual(code, 0, out)
+        self.assertIn("delete", out.lower())
+
+
+if __name__ == "__main__":
+    unittest.main()
