@@ -49,7 +49,7 @@ struct Args {
     #[arg(long, default_value_t = 10_000)]
     invocations: usize,
     /// Extra invocations in the second callgrind run (0 skips callgrind).
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 50)]
     callgrind_invocations: usize,
     /// Where to write the report.
     #[arg(long, default_value = "bench/RESULTS.md")]
@@ -573,8 +573,9 @@ fn report(args: &Args, results: &[(&str, Figures)], missed: &[String]) -> String
     };
     let mut s = format!(
         "# Benchmark results\n\n`make bench` on {}, {date}, commit `{}`{dirty}.\n\n\
-         Release binaries (x86_64, native) run through a Lambda Runtime API harness with mp-sandbox and moto_server on \
-         loopback; package sizes are the arm64 zips that deploy. Warm figures over {} invocations after 50 warm-ups; cold \
+         Release binaries (x86_64, native; built in one cargo invocation with this harness) run through a Lambda \
+         Runtime API harness with mp-sandbox and moto_server on loopback; package sizes are the arm64 zips that deploy, \
+         built on their own. Warm figures over {} invocations after 50 warm-ups; cold \
          starts over {} process spawns. \"Own time\" is the latency minus the time spent waiting for the stand-ins (measured \
          at loopback proxies in front of them); the warm target applies to it, since moto (Python) alone takes milliseconds \
          per call where DynamoDB takes single-digit milliseconds too but is not on this machine.\n\n",
@@ -643,7 +644,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         if args.callgrind_invocations > 0 {
             println!("{function}: callgrind");
             let dir = std::env::temp_dir();
-            let base = 10;
+            let base = 5;
             let a =
                 callgrind_total(&world, function, &bin, &events, base, &dir.join(format!("callgrind.{function}.a")))
                     .await?;
