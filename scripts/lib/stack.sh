@@ -59,7 +59,14 @@ stack_up() {
   rm -f "$STATE_DIR"/*.log
 
   step "Building the sandbox, the functions and the local tooling"
-  cargo build --quiet -p mp-sandbox -p devstack -p process_payment -p notifications -p payment_status
+  cargo build --quiet -p mp-sandbox -p devstack
+  # Each function exactly as `cargo lambda watch` builds it (`cargo run --bin NAME` from the root),
+  # one at a time: built together, cargo unifies their dependencies' features differently, and
+  # watch would then recompile on the first request (minutes on a fresh machine).
+  local function
+  for function in notifications payment_status process_payment; do
+    cargo build --quiet --manifest-path "$ROOT/Cargo.toml" --bin "$function"
+  done
 
   local access_token webhook_secret public_key api_base sdk_url
   if [ "$REAL_MP" = 1 ]; then
@@ -129,8 +136,21 @@ JSON
     --api "$LAMBDA_URL" --config "$STATE_DIR/config.json" --csp "$(stack_csp)"
   wait_for "$SITE_URL/" 20 "the edge"
 
-  # Warm the three functions (cargo lambda watch starts each on its first request).
-  curl -s -o /dev/null --max-time 60 "$SITE_URL/api/notifications" || fail "notifications did not answer; see $STATE_DIR/functions.log"
-  curl -s -o /dev/null --max-time 60 "$SITE_URL/api/payment_status/00000000-0000-4000-8000-000000000000" || fail "payment_status did not answer; see $STATE_DIR/functions.log"
-  curl -s -o /dev/null --max-time 60 -X OPTIONS "$SITE_URL/api/process_payment" || fail "process_payment did not answer; see $STATE_DIR/functions.log"
+  # Warm the three functions (cargo lambda watch starts each on its first request) and check that
+  # each one itself answers: the status code is the function's, not the edge's 502/504.
+  warm_function notifications GET "$SITE_URL/api/notifications" 200
+  warm_function payment_status GET "$SITE_URL/api/payment_status/00000000-0000-4000-8000-000000000000" 404
+  warm_function process_payment POST "$SITE_URL/api/process_payment" 400 # no Idempotency-Key: nothing is charged
+}
+
+# warm_function NAME METHOD URL STATUS: retries for up to 5 minutes (a first request may wait for
+# cargo to build the function) until the function answers URL with the expected HTTP STATUS.
+warm_function() {
+  local name=$1 method=$2 url=$3 expected=$4 got deadline=$((SECONDS + 300))
+  while :; do
+    got=$(curl -s -o /dev/null -w '%{http_code}' --max-time 60 -X "$method" -H "Origin: $SITE_URL" "$url" || true)
+    [ "$got" = "$expected" ] && return 0
+    [ "$SECONDS" -ge "$deadline" ] && fail "$name did not answer $method $url with $expected (last: ${got:-no answer}); see $STATE_DIR/functions.log"
+    sleep 1
+  done
 }
