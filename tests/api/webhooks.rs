@@ -73,6 +73,49 @@ async fn twenty_concurrent_deliveries_of_one_approval_publish_one_message() {
     assert_eq!(app.subscriber.messages().len(), 1, "exactly one order paid message");
 }
 
+/// The guarantee under the test above, without the HTTP layers in between: twenty concurrent
+/// writes of one approval to one order, over several orders, leave exactly one writer holding the
+/// "order paid" claim and nineteen told the state is not newer. (DynamoDB applies a conditional
+/// write atomically; the local moto is made to as well by `scripts/moto_server.py`, and this
+/// test is what catches it if it is not.)
+#[tokio::test]
+async fn concurrent_writes_of_one_approval_have_exactly_one_winner() {
+    let app = Arc::new(TestApp::spawn_with(quiet()).await);
+    for round in 0..20 {
+        let (order_id, payment_id) = pending_order(&app).await;
+        let stored = app.order(&order_id).await.mp_last_updated_ms.expect("in_process has a date");
+        let update = checkout::store::PaymentUpdate {
+            payment_id,
+            status: "approved".into(),
+            status_detail: "accredited".into(),
+            mp_last_updated_ms: stored + 1,
+        };
+        let barrier = Arc::new(tokio::sync::Barrier::new(20));
+        let tasks: Vec<_> = (0..20)
+            .map(|_| {
+                let (app, order_id, update, barrier) =
+                    (Arc::clone(&app), order_id.clone(), update.clone(), Arc::clone(&barrier));
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    app.store.apply_payment(&order_id, &update).await
+                })
+            })
+            .collect();
+        let (mut claimed, mut updated, mut stale) = (0, 0, 0);
+        for t in tasks {
+            match t.await.expect("task").expect("DynamoDB answers") {
+                checkout::store::Applied::Updated { claimed: c, .. } => {
+                    updated += 1;
+                    claimed += usize::from(c);
+                }
+                checkout::store::Applied::Stale(_) => stale += 1,
+                checkout::store::Applied::NotFound => panic!("the order exists"),
+            }
+        }
+        assert_eq!((updated, claimed, stale), (1, 1, 19), "round {round}: one writer wins, and it holds the claim");
+    }
+}
+
 #[tokio::test]
 async fn forged_webhook_is_rejected_and_changes_nothing() {
     let app = TestApp::spawn_with(quiet()).await;
