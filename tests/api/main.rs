@@ -2,6 +2,14 @@
 //! Named after what a user does. Run with `make test` (or `cargo test -p integration-tests`
 //! once `.venv` exists).
 
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    reason = "test code: a failed expectation or a missing JSON field is a failed test"
+)]
+
 mod helpers;
 mod paying;
 mod status_lookup;

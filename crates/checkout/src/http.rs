@@ -7,7 +7,11 @@
 
 use std::time::Duration;
 
-use lambda_http::{Body, Request, Response};
+use base64::Engine as _;
+use lambda_http::request::LambdaRequest;
+use lambda_http::tower::ServiceExt as _;
+use lambda_http::{Body, LambdaEvent, Request, Response};
+use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde::Serialize;
 use serde_json::json;
 
@@ -114,9 +118,11 @@ impl ApiError {
 
     /// The JSON response.
     pub fn into_response(self) -> Response<Body> {
-        let mut error = json!({"code": self.code(), "message": self.to_string()});
+        let mut error = serde_json::Map::new();
+        error.insert("code".into(), json!(self.code()));
+        error.insert("message".into(), json!(self.to_string()));
         if let ApiError::Validation(fields) = &self {
-            error["fields"] = json!(fields);
+            error.insert("fields".into(), json!(fields));
         }
         let mut resp = json_response(self.status(), &json!({ "error": error }));
         if let Some(wait) = self.retry_after() {
@@ -160,36 +166,166 @@ pub fn json_body(req: &Request) -> Result<serde_json::Value, ApiError> {
     serde_json::from_slice(body_bytes(req)?).map_err(|_| ApiError::MalformedJson)
 }
 
-/// A header's value as text.
+/// A header's value as text; `None` when absent or not visible ASCII (`http`'s `to_str`).
 pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
-/// A query parameter exactly as delivered (percent-decoding only; `+` stays `+`).
-pub fn raw_query_param(req: &Request, name: &str) -> Option<String> {
+/// The first value of a query parameter, decoded as `application/x-www-form-urlencoded` (the
+/// WHATWG rules, by the `form_urlencoded` crate: `%XX` escapes and `+` for a space; a broken
+/// escape stays as written; bytes that are not UTF-8 become U+FFFD). Never panics, whatever the
+/// query holds.
+pub fn query_param(req: &Request, name: &str) -> Option<String> {
     let query = req.uri().query()?;
-    query.split('&').find_map(|pair| {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        (percent_decode(k) == name).then(|| percent_decode(v))
-    })
+    url::form_urlencoded::parse(query.as_bytes()).find(|(key, _)| key == name).map(|(_, value)| value.into_owned())
 }
 
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
+/// Bytes that `http::Uri` refuses in a query (controls, space, `"`, `<`, `>`, DEL) and `%` is
+/// left alone: they are percent-encoded before `lambda_http` builds the request URI.
+const QUERY_UNSAFE: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b'<').add(b'>').add(b'#');
+/// The same for the path, plus `?` (which would start a query) and the bytes `Url` rewrites.
+const PATH_UNSAFE: &AsciiSet = &QUERY_UNSAFE.add(b'?').add(b'`').add(b'{').add(b'}').add(b'\\');
+
+/// Makes an API Gateway event safe for `lambda_http`'s conversion into a [`Request`], which
+/// panics (`expect`/`unwrap`) on a few inputs an HTTP client can put into an event: a raw query
+/// or path with bytes `http::Uri` refuses, a `Host` or `X-Forwarded-Proto` header that does not
+/// make a URL, a body flagged `isBase64Encoded` that is not base64. Such parts are
+/// percent-encoded, dropped (headers), or replaced by an empty body (which every handler that
+/// reads a body answers with `400 malformed_json`). Every other event is left as it is.
+pub fn sanitize_event(event: LambdaRequest) -> LambdaRequest {
+    let LambdaRequest::ApiGatewayV2(mut event) = event else { return event };
+    event.raw_query_string = event.raw_query_string.map(|q| utf8_percent_encode(&q, QUERY_UNSAFE).to_string());
+    event.raw_path = event.raw_path.map(|p| utf8_percent_encode(&p, PATH_UNSAFE).to_string());
+    if event.is_base64_encoded
+        && event.body.as_deref().is_some_and(|b| base64::engine::general_purpose::STANDARD.decode(b).is_err())
+    {
+        event.body = None;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    if event
+        .request_context
+        .stage
+        .as_deref()
+        .is_some_and(|s| !s.bytes().all(|b| b.is_ascii_alphanumeric() || b"$_-".contains(&b)))
+    {
+        event.request_context.stage = None;
+    }
+    // A path that does not start with `/` would make `http://localhost{path}` another URL.
+    if event.raw_path.as_deref().is_some_and(|p| !p.starts_with('/')) {
+        event.raw_path = event.raw_path.map(|p| format!("/{p}"));
+    }
+    // lambda_http builds `{x-forwarded-proto}://{host}{path}` (`host`: the Host header, else the
+    // request context's domain name), unwraps `Url::parse` on it, then makes an `http::Uri` of
+    // it. API Gateway sets `X-Forwarded-Proto` to `http` or `https`; any other value is dropped.
+    // A host that does not make such a URL is dropped with the domain name, and lambda_http then
+    // builds the URI from the path alone.
+    if !matches!(
+        event.headers.get("x-forwarded-proto").map(http::HeaderValue::as_bytes),
+        None | Some(b"https" | b"http")
+    ) {
+        event.headers.remove("x-forwarded-proto");
+    }
+    let scheme = event.headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).unwrap_or("https");
+    let host = event
+        .headers
+        .get(http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or(event.request_context.domain_name.as_deref());
+    if let Some(host) = host {
+        let path = event.raw_path.as_deref().unwrap_or_default();
+        let builds = url::Url::parse(&format!("{scheme}://{host}{path}")).is_ok_and(|url| {
+            url.host_str().is_some_and(|h| !h.is_empty()) && http::Uri::try_from(url.as_str()).is_ok()
+        });
+        if !builds {
+            event.headers.remove(http::header::HOST);
+            event.request_context.domain_name = None;
+        }
+    }
+    LambdaRequest::ApiGatewayV2(event)
+}
+
+/// An API Gateway event (JSON text) as the [`Request`] a handler receives, after
+/// [`sanitize_event`]: what [`run`] does with each event, for tests and the fuzz harness.
+///
+/// # Errors
+/// The JSON is not an event `lambda_http` knows (the runtime then reports an invocation error;
+/// the function does not crash).
+pub fn request_from_event(json: &str) -> Result<Request, serde_json::Error> {
+    serde_json::from_str::<LambdaRequest>(json).map(|event| sanitize_event(event).into())
+}
+
+/// An API Gateway HTTP API event (payload format 2.0, as API Gateway sends it to a function:
+/// <https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html>),
+/// for tests, the fuzz harness and the bench.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpApiEvent {
+    /// `GET`, `POST`...
+    pub method: String,
+    /// `rawPath`, as received.
+    pub raw_path: String,
+    /// `rawQueryString`, as received (no `?`).
+    pub raw_query_string: String,
+    /// Header names and values (API Gateway lower-cases names and joins repeated ones with `,`).
+    pub headers: Vec<(String, String)>,
+    /// `pathParameters` of the matched route.
+    pub path_parameters: Vec<(String, String)>,
+    /// The body: text, or base64 when `is_base64_encoded`.
+    pub body: Option<String>,
+    /// `isBase64Encoded`.
+    pub is_base64_encoded: bool,
+}
+
+impl HttpApiEvent {
+    /// An event without query, headers or body.
+    pub fn new(method: &str, raw_path: &str) -> HttpApiEvent {
+        HttpApiEvent {
+            method: method.to_owned(),
+            raw_path: raw_path.to_owned(),
+            raw_query_string: String::new(),
+            headers: vec![],
+            path_parameters: vec![],
+            body: None,
+            is_base64_encoded: false,
+        }
+    }
+
+    /// The event's JSON text, with a fixed request context.
+    pub fn to_json(&self) -> String {
+        let map = |pairs: &[(String, String)]| -> serde_json::Map<String, serde_json::Value> {
+            pairs.iter().map(|(k, v)| (k.clone(), json!(v))).collect()
+        };
+        let route_key = format!("{} {}", self.method, self.raw_path);
+        json!({
+            "version": "2.0", "routeKey": route_key, "rawPath": self.raw_path, "rawQueryString": self.raw_query_string,
+            "headers": map(&self.headers), "pathParameters": map(&self.path_parameters),
+            "requestContext": {"accountId": "123456789012", "apiId": "local", "domainName": "api.example.com",
+                "domainPrefix": "api", "http": {"method": self.method, "path": self.raw_path, "protocol": "HTTP/1.1",
+                "sourceIp": "192.0.2.1", "userAgent": "test"}, "requestId": "request", "routeKey": route_key,
+                "stage": "$default", "time": "21/Nov/2026:12:00:00 +0000", "timeEpoch": 1_795_262_400_000_u64},
+            "body": self.body, "isBase64Encoded": self.is_base64_encoded
+        })
+        .to_string()
+    }
+}
+
+/// Serves `handler` on the Lambda Runtime API, like `lambda_http::run`, with every event passed
+/// through [`sanitize_event`] first.
+///
+/// # Errors
+/// The runtime could not start or talk to the Runtime API.
+pub async fn run<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
+where
+    F: FnMut(Request) -> Fut,
+    Fut: std::future::Future<Output = Result<Response<Body>, lambda_http::Error>> + Send,
+{
+    // `Adapter` is what `lambda_http::run` wraps a handler in (request and response conversion);
+    // it is public but hidden from lambda_http's docs.
+    let service = lambda_http::Adapter::from(lambda_http::service_fn(handler)).map_request(
+        |LambdaEvent { payload, context }: LambdaEvent<LambdaRequest>| LambdaEvent {
+            payload: sanitize_event(payload),
+            context,
+        },
+    );
+    lambda_http::lambda_runtime::run(service).await
 }
 
 /// Adds CORS headers when the request's `Origin` is the configured allowed origin (never `*`).
@@ -295,15 +431,15 @@ mod tests {
     }
 
     #[test]
-    fn query_parameters_are_read_as_delivered() {
+    fn query_parameters_are_form_decoded() {
         let req: Request = http::Request::builder()
             .uri("https://x/api/notifications?data.id=123456&type=payment&x=a%20b")
             .body(Body::Empty)
             .expect("request");
-        assert_eq!(raw_query_param(&req, "data.id").as_deref(), Some("123456"));
-        assert_eq!(raw_query_param(&req, "type").as_deref(), Some("payment"));
-        assert_eq!(raw_query_param(&req, "x").as_deref(), Some("a b"));
-        assert_eq!(raw_query_param(&req, "missing"), None);
+        assert_eq!(query_param(&req, "data.id").as_deref(), Some("123456"));
+        assert_eq!(query_param(&req, "type").as_deref(), Some("payment"));
+        assert_eq!(query_param(&req, "x").as_deref(), Some("a b"));
+        assert_eq!(query_param(&req, "missing"), None);
     }
 
     #[test]
@@ -328,5 +464,82 @@ mod tests {
         assert_eq!(json_body(&req), Err(ApiError::BodyTooLarge));
         let req: Request = http::Request::builder().uri("/").body(Body::Text("{".into())).expect("req");
         assert_eq!(json_body(&req), Err(ApiError::MalformedJson));
+    }
+
+    #[test]
+    fn broken_escapes_and_raw_utf8_in_the_query_do_not_panic() {
+        let event = event_json("/api/notifications", "data.id=%a\u{e9}&type=payment", &[], None, false);
+        let req = request_from_event(&event).expect("an HTTP API event");
+        assert_eq!(query_param(&req, "data.id").as_deref(), Some("%a\u{e9}"));
+        assert_eq!(query_param(&req, "type").as_deref(), Some("payment"));
+    }
+
+    #[test]
+    fn hostile_events_become_requests() {
+        let cases = [
+            event_json("/api/x", "a=\"<>\u{1} b", &[("host", "a b"), ("x-forwarded-proto", "h t")], None, false),
+            event_json(":99999", "", &[("host", "bad host:-1")], Some("{not base64"), true),
+            event_json("/api/\u{e9}?#", "%%%", &[], Some("\u{ff}"), false),
+        ];
+        for event in cases {
+            let req = request_from_event(&event).expect("an HTTP API event");
+            assert!(req.uri().path().starts_with('/'), "{event}");
+        }
+        let req = request_from_event(&event_json("/", "", &[], Some("{not base64"), true)).expect("event");
+        assert_eq!(json_body(&req), Err(ApiError::MalformedJson), "an undecodable base64 body is no JSON");
+        let req = request_from_event(&event_json("/", "", &[], Some("eyJhIjoxfQ=="), true)).expect("event");
+        assert_eq!(json_body(&req).ok(), Some(json!({"a": 1})), "a base64 body is decoded");
+    }
+
+    fn event_json(path: &str, query: &str, headers: &[(&str, &str)], body: Option<&str>, base64: bool) -> String {
+        HttpApiEvent {
+            raw_path: path.into(),
+            raw_query_string: query.into(),
+            headers: headers.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            body: body.map(str::to_owned),
+            is_base64_encoded: base64,
+            ..HttpApiEvent::new("POST", "/")
+        }
+        .to_json()
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn any_query_is_read_without_panicking(query in any::<String>(), name in any::<String>()) {
+                let event = event_json("/api/notifications", &query, &[], None, false);
+                let req = request_from_event(&event).expect("an HTTP API event");
+                let _ = query_param(&req, &name);
+            }
+
+            #[test]
+            fn encoded_parameters_decode_to_what_they_encode(pairs in prop::collection::vec((any::<String>(), any::<String>()), 1..6)) {
+                let query = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).finish();
+                let event = event_json("/api/notifications", &query, &[], None, false);
+                let req = request_from_event(&event).expect("an HTTP API event");
+                for (k, v) in &pairs {
+                    let first = pairs.iter().find(|(key, _)| key == k).map(|(_, value)| value.clone());
+                    prop_assert_eq!(query_param(&req, k), first, "{} = {}", k, v);
+                }
+            }
+
+            #[test]
+            fn any_event_parts_make_a_request(path in any::<String>(), query in any::<String>(), host in any::<String>(),
+                                              proto in any::<String>(), body in any::<Option<String>>(), base64 in any::<bool>()) {
+                let host_ok = http::HeaderValue::from_str(&host).is_ok();
+                let proto_ok = http::HeaderValue::from_str(&proto).is_ok();
+                let mut headers = vec![];
+                if host_ok { headers.push(("host", host.as_str())); }
+                if proto_ok { headers.push(("x-forwarded-proto", proto.as_str())); }
+                let event = event_json(&path, &query, &headers, body.as_deref(), base64);
+                if let Ok(req) = request_from_event(&event) {
+                    let _ = json_body(&req);
+                    let _ = query_param(&req, "data.id");
+                }
+            }
+        }
     }
 }

@@ -306,14 +306,14 @@ const FALLBACKS: &[(&str, Texts)] = &[
         "created",
         ["Estamos procesando tu pago.", "Estamos processando seu pagamento.", "We are processing your payment."],
     ),
-    (
-        "failed",
-        [
-            "No pudimos procesar tu pago. Revisa los datos e intenta de nuevo.",
-            "Não conseguimos processar seu pagamento. Revise os dados e tente novamente.",
-            "Your payment couldn't be processed. Check your data and try again.",
-        ],
-    ),
+    ("failed", UNKNOWN_STATUS),
+];
+
+/// The message for a status we do not know (and for our own `failed`).
+const UNKNOWN_STATUS: Texts = [
+    "No pudimos procesar tu pago. Revisa los datos e intenta de nuevo.",
+    "Não conseguimos processar seu pagamento. Revise os dados e tente novamente.",
+    "Your payment couldn't be processed. Check your data and try again.",
 ];
 
 /// Every `(status, status_detail)` pair with its own message.
@@ -390,7 +390,7 @@ pub fn buyer_message(lang: Lang, status: &str, status_detail: &str, ctx: &Messag
         .find(|(s, d, _)| *s == status && *d == status_detail)
         .map(|(_, _, t)| pick(t, lang))
         .or_else(|| FALLBACKS.iter().find(|(s, _)| *s == status).map(|(_, t)| pick(t, lang)))
-        .unwrap_or_else(|| pick(&FALLBACKS[FALLBACKS.len() - 1].1, lang));
+        .unwrap_or_else(|| pick(&UNKNOWN_STATUS, lang));
     template
         .replace("{amount}", &format_amount(ctx.amount, ctx.currency_id))
         .replace("{payment_method}", &payment_method_name(ctx.payment_method_id, lang))

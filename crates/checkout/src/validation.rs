@@ -264,8 +264,10 @@ pub fn payment_request(body: &Value) -> Result<PaymentRequest, FieldErrors> {
 
     let transaction_amount = match obj.get("transaction_amount") {
         None | Some(Value::Null) => None,
+        // Exact, from the number's text (never an `f64`): an amount with more decimals than the
+        // currency has is not the catalog's total, so it ends in `409 amount_mismatch`.
         Some(v @ Value::Number(_)) => match mercadopago::amount::from_json(v) {
-            Some(d) if d > Decimal::ZERO && d.normalize().scale() <= 2 => Some(d),
+            Some(d) if d > Decimal::ZERO => Some(d),
             _ => {
                 errors.add("transaction_amount", "invalid");
                 None
@@ -329,7 +331,7 @@ mod tests {
     fn every_bad_field_is_reported_at_once() {
         let body = json!({"items": [{"sku": "", "quantity": -1}], "token": "has spaces", "payment_method_id": "VISA!",
             "issuer_id": "abc", "installments": 99, "payer": {"email": "nope", "identification": {"type": "DNI"}},
-            "transaction_amount": 1.234});
+            "transaction_amount": -1});
         let e = payment_request(&body).expect_err("invalid");
         let expected = [
             ("items[0].sku", "invalid"),
@@ -374,5 +376,99 @@ mod tests {
         for secret in ["ff8080814c", "buyer@example.com", "12345678"] {
             assert!(!text.contains(secret), "{secret} in {text}");
         }
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Any JSON value, a few levels deep, with the request's own keys among the random ones.
+        fn json_value() -> impl Strategy<Value = Value> {
+            let key = prop_oneof![
+                Just("items".to_owned()),
+                Just("sku".to_owned()),
+                Just("quantity".to_owned()),
+                Just("token".to_owned()),
+                Just("payment_method_id".to_owned()),
+                Just("issuer_id".to_owned()),
+                Just("installments".to_owned()),
+                Just("payer".to_owned()),
+                Just("email".to_owned()),
+                Just("identification".to_owned()),
+                Just("type".to_owned()),
+                Just("number".to_owned()),
+                Just("transaction_amount".to_owned()),
+                Just("locale".to_owned()),
+                any::<String>(),
+            ];
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::Bool),
+                any::<i64>().prop_map(|n| json!(n)),
+                any::<u64>().prop_map(|n| json!(n)),
+                "-?[0-9]{1,30}(\\.[0-9]{0,30})?([eE][-+]?[0-9]{1,3})?"
+                    .prop_map(|t| serde_json::from_str(&t).unwrap_or(Value::Null)),
+                any::<String>().prop_map(Value::String),
+            ];
+            leaf.prop_recursive(4, 64, 8, move |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+                    prop::collection::btree_map(key.clone(), inner, 0..10)
+                        .prop_map(|m| Value::Object(m.into_iter().collect())),
+                ]
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn any_json_is_validated_without_panicking(body in json_value()) {
+                match payment_request(&body) {
+                    Ok(r) => prop_assert!(!r.items.is_empty() && !r.token.is_empty() && (1..=MAX_INSTALLMENTS).contains(&r.installments)),
+                    Err(e) => prop_assert!(!e.is_empty()),
+                }
+            }
+
+            #[test]
+            fn any_bytes_are_refused_or_validated_without_panicking(bytes in any::<Vec<u8>>()) {
+                if let Ok(v) = serde_json::from_slice::<Value>(&bytes) {
+                    let _ = payment_request(&v);
+                }
+            }
+
+            #[test]
+            fn valid_requests_parse_to_what_they_say(
+                sku in "[a-z][a-z0-9-]{0,30}", quantity in 1u32..1000, token in "[A-Za-z0-9_-]{1,64}",
+                method in "[a-z][a-z0-9_]{0,20}", installments in 1u32..=MAX_INSTALLMENTS,
+                email in "[a-z0-9.+_-]{1,30}@[a-z0-9-]{1,20}\\.[a-z]{2,6}",
+                cents in 1i64..100_000_000_000, locale in prop::sample::select(vec!["es-AR", "pt-BR", "en-US", "fr"]),
+            ) {
+                let amount = Decimal::new(cents, 2);
+                let text = format!(r#"{{"items":[{{"sku":"{sku}","quantity":{quantity}}}],"token":"{token}","payment_method_id":"{method}","installments":{installments},"payer":{{"email":"{email}"}},"transaction_amount":{amount},"locale":"{locale}"}}"#);
+                let body: Value = serde_json::from_str(&text).expect("valid JSON");
+                let r = payment_request(&body).expect("valid request");
+                prop_assert_eq!(r.items, vec![LineRequest { sku, quantity }]);
+                prop_assert_eq!(r.token, token);
+                prop_assert_eq!(r.payment_method_id, method);
+                prop_assert_eq!(r.installments, installments);
+                prop_assert_eq!(r.payer_email, email);
+                prop_assert_eq!(r.transaction_amount, Some(amount));
+                prop_assert_eq!(r.lang, Lang::from_locale(locale));
+            }
+
+            #[test]
+            fn locales_never_panic(locale in any::<String>()) {
+                let lang = Lang::from_locale(&locale);
+                prop_assert_eq!(lang.is_some(), ["es", "pt", "en"].contains(&locale.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase().as_str()));
+            }
+        }
+    }
+
+    #[test]
+    fn amounts_keep_every_digit_sent() {
+        let mut body = valid();
+        body["transaction_amount"] = serde_json::from_str("18500.0000000000001").expect("number");
+        let r = payment_request(&body).expect("valid");
+        assert_eq!(r.transaction_amount.map(|a| a.to_string()).as_deref(), Some("18500.0000000000001"));
+        assert_ne!(r.transaction_amount, Some(Decimal::new(18500, 0)));
     }
 }

@@ -223,13 +223,17 @@ async fn proxy(State(edge): State<Edge>, req: Request) -> Response {
 #[allow(clippy::print_stdout)] // The developer watches these arrive in the terminal.
 async fn receive_event(State(edge): State<Edge>, body: Bytes) -> StatusCode {
     let envelope: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let message: Value = envelope["Message"].as_str().and_then(|m| serde_json::from_str(m).ok()).unwrap_or(Value::Null);
+    let message: Value = envelope
+        .get("Message")
+        .and_then(Value::as_str)
+        .and_then(|m| serde_json::from_str(m).ok())
+        .unwrap_or(Value::Null);
     println!(
         "order paid: order {} · payment {} · {} {}",
-        message["order_id"].as_str().unwrap_or("?"),
-        message["payment_id"],
-        message["amount"].as_str().unwrap_or("?"),
-        message["currency_id"].as_str().unwrap_or("")
+        message.get("order_id").and_then(Value::as_str).unwrap_or("?"),
+        message.get("payment_id").unwrap_or(&Value::Null),
+        message.get("amount").and_then(Value::as_str).unwrap_or("?"),
+        message.get("currency_id").and_then(Value::as_str).unwrap_or("")
     );
     if let Ok(mut events) = edge.events.lock() {
         events.push(message);

@@ -20,6 +20,7 @@
 mod proxy;
 mod runtime_api;
 
+use checkout::http::HttpApiEvent;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -186,7 +187,7 @@ impl World {
             .await?
             .json()
             .await?;
-        Ok(v["id"].as_str().ok_or("no token")?.to_owned())
+        Ok(v.get("id").and_then(Value::as_str).ok_or("no token")?.to_owned())
     }
 
     /// Empties `process_payment`'s table (see [`PAYMENTS_TABLE`]).
@@ -226,27 +227,6 @@ impl World {
     }
 }
 
-/// An API Gateway HTTP API (payload 2.0) event.
-fn http_event(
-    method: &str,
-    path: &str,
-    query: &str,
-    headers: Value,
-    body: Option<String>,
-    path_parameters: Value,
-) -> String {
-    json!({
-        "version": "2.0", "routeKey": format!("{method} {path}"), "rawPath": path, "rawQueryString": query,
-        "headers": headers, "pathParameters": path_parameters,
-        "requestContext": {"accountId": "123456789012", "apiId": "bench", "domainName": "bench.example", "domainPrefix": "bench",
-            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "bench"},
-            "requestId": uuid::Uuid::new_v4().to_string(), "routeKey": format!("{method} {path}"), "stage": "$default",
-            "time": "21/Nov/2026:12:00:00 +0000", "timeEpoch": 1_795_262_400_000_u64},
-        "body": body, "isBase64Encoded": false
-    })
-    .to_string()
-}
-
 /// Makes one realistic event per invocation for a function.
 struct Events {
     order_id: String,
@@ -261,14 +241,15 @@ impl Events {
                 let body = json!({"items": [{"sku": "mate-calabaza", "quantity": 1}], "token": token, "payment_method_id": "master",
                     "issuer_id": "3", "installments": 1, "transaction_amount": 18500.0, "locale": "es-AR",
                     "payer": {"email": "buyer@example.com", "identification": {"type": "DNI", "number": "12345678"}}});
-                http_event(
-                    "POST",
-                    "/api/process_payment",
-                    "",
-                    json!({"content-type": "application/json", "idempotency-key": uuid::Uuid::new_v4().to_string()}),
-                    Some(body.to_string()),
-                    json!({}),
-                )
+                HttpApiEvent {
+                    headers: vec![
+                        ("content-type".into(), "application/json".into()),
+                        ("idempotency-key".into(), uuid::Uuid::new_v4().to_string()),
+                    ],
+                    body: Some(body.to_string()),
+                    ..HttpApiEvent::new("POST", "/api/process_payment")
+                }
+                .to_json()
             }
             "notifications" => {
                 let id = self.payment_id.to_string();
@@ -278,23 +259,23 @@ impl Events {
                 let signature = mercadopago::webhook::sign(&secret, Some(&id), Some(&request_id), &ts);
                 let body = json!({"action": "payment.updated", "api_version": "v1", "data": {"id": id}, "date_created": "2026-11-21T10:00:00.000-04:00",
                     "id": 1, "live_mode": false, "type": "payment", "user_id": 1});
-                http_event(
-                    "POST",
-                    "/api/notifications",
-                    &format!("data.id={id}&type=payment"),
-                    json!({"content-type": "application/json", "x-signature": signature, "x-request-id": request_id}),
-                    Some(body.to_string()),
-                    json!({}),
-                )
+                HttpApiEvent {
+                    raw_query_string: format!("data.id={id}&type=payment"),
+                    headers: vec![
+                        ("content-type".into(), "application/json".into()),
+                        ("x-signature".into(), signature),
+                        ("x-request-id".into(), request_id),
+                    ],
+                    body: Some(body.to_string()),
+                    ..HttpApiEvent::new("POST", "/api/notifications")
+                }
+                .to_json()
             }
-            _ => http_event(
-                "GET",
-                &format!("/api/payment_status/{}", self.order_id),
-                "",
-                json!({}),
-                None,
-                json!({"order_id": self.order_id}),
-            ),
+            _ => HttpApiEvent {
+                path_parameters: vec![("order_id".into(), self.order_id.clone())],
+                ..HttpApiEvent::new("GET", &format!("/api/payment_status/{}", self.order_id))
+            }
+            .to_json(),
         })
     }
 }
@@ -331,7 +312,7 @@ fn percentile(sorted: &[Duration], p: usize) -> Duration {
         return Duration::ZERO;
     }
     let index = (sorted.len() * p).div_ceil(100).saturating_sub(1).min(sorted.len() - 1);
-    sorted[index]
+    sorted.get(index).copied().unwrap_or_default()
 }
 
 fn ms(d: Duration) -> String {
@@ -490,13 +471,13 @@ async fn prepare_events(world: &World, bin_dir: &Path) -> Result<Events, Box<dyn
     api.shut_down();
     let _ = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
     let envelope: Value = serde_json::from_str(&outcome.body)?;
-    let body: Value = serde_json::from_str(envelope["body"].as_str().ok_or("no body")?)?;
-    if body["status"] != "approved" {
+    let body: Value = serde_json::from_str(envelope.get("body").and_then(Value::as_str).ok_or("no body")?)?;
+    if body.get("status").and_then(Value::as_str) != Some("approved") {
         return Err(format!("seed payment failed: {}", outcome.body).into());
     }
     Ok(Events {
-        order_id: body["order_id"].as_str().ok_or("no order id")?.to_owned(),
-        payment_id: body["payment_id"].as_u64().ok_or("no payment id")?,
+        order_id: body.get("order_id").and_then(Value::as_str).ok_or("no order id")?.to_owned(),
+        payment_id: body.get("payment_id").and_then(Value::as_u64).ok_or("no payment id")?,
     })
 }
 

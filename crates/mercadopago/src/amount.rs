@@ -2,43 +2,54 @@
 //!
 //! Mercado Pago's Payments API types `transaction_amount` and every other amount as a JSON
 //! *number* in the currency's units (`58.8` is 58.80 ARS), not as cents or strings
-//! (`shared/reference/mercadopago-api.md` §1.2). This crate keeps amounts as
-//! [`rust_decimal::Decimal`] everywhere and converts only here, at the serde boundary:
+//! (<https://www.mercadopago.com.ar/developers/en/reference/payments/_payments/post>). This crate
+//! keeps amounts as [`rust_decimal::Decimal`] everywhere and converts only here, at the serde
+//! boundary, never through `f64` (the workspace builds `serde_json` with `arbitrary_precision`,
+//! so a JSON number keeps its text):
 //!
-//! - **writing**: the decimal becomes the shortest JSON number that reads back as the same value.
-//!   Every amount with at most 15 significant digits (any realistic payment, with cents) is
-//!   written exactly (`100.5`, `1234567.89`).
-//! - **reading**: the JSON number's shortest text form is parsed as a decimal, so `58.8` becomes
-//!   exactly `58.8`, never `58.799999999999997`.
+//! - **writing**: the decimal's text, normalized (`100.5`, `18500`, `1234567.89`), as a JSON number.
+//! - **reading**: the JSON number's text, exactly as sent, parsed as a decimal: `58.8` is
+//!   exactly `58.8`, and `18500.0000000000001` stays `18500.0000000000001` (a number with more
+//!   than 28 significant digits, or out of `Decimal`'s range, is refused, not rounded).
 //!
 //! Use with `#[serde(with = "mercadopago::amount")]` (or `amount::option` for `Option<Decimal>`).
 
-use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::de::Error as _;
-use serde::{Deserialize, Deserializer, Serializer};
+use serde::{Deserialize, Deserializer, Serialize as _, Serializer};
 use std::str::FromStr;
 
 /// Writes a decimal amount as a JSON number.
+///
+/// # Errors
+/// Never for a `Decimal` (its text is always a JSON number); the serializer's own errors.
 pub fn serialize<S: Serializer>(value: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
-    let float = value.to_f64().ok_or_else(|| serde::ser::Error::custom("amount out of range"))?;
-    serializer.serialize_f64(float)
+    let number = serde_json::Number::from_str(&value.normalize().to_string()).map_err(serde::ser::Error::custom)?;
+    number.serialize(serializer)
 }
 
 /// Reads a JSON number (or a numeric string) as an exact decimal amount.
+///
+/// # Errors
+/// Anything else, or a number `Decimal` cannot hold exactly.
 pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
     let value = serde_json::Value::deserialize(deserializer)?;
     from_json(&value).ok_or_else(|| D::Error::custom(format!("expected an amount, got {value}")))
 }
 
-/// The decimal value of a JSON number or numeric string, if it is one.
+/// The exact decimal value of a JSON number (its text as sent) or numeric string, if it is one
+/// that `Decimal` holds exactly: `Decimal::from_str_exact` refuses what it would have to round.
 pub fn from_json(value: &serde_json::Value) -> Option<Decimal> {
     let text = match value {
         serde_json::Value::Number(n) => n.to_string(),
         serde_json::Value::String(s) => s.trim().to_owned(),
         _ => return None,
     };
-    Decimal::from_str(&text).or_else(|_| Decimal::from_scientific(&text)).ok()
+    if text.contains(['e', 'E']) {
+        // Exponents come from serializers for very large or small numbers (`1.5e2`).
+        return Decimal::from_scientific(&text).ok();
+    }
+    Decimal::from_str_exact(&text).ok()
 }
 
 /// The same conversions for `Option<Decimal>` (JSON `null` is `None`).
@@ -99,8 +110,46 @@ mod tests {
 
     #[test]
     fn amounts_are_written_as_json_numbers() {
-        let v =
-            serde_json::to_value(Wire { amount: Decimal::new(10050, 2), refunded: Some(Decimal::ZERO) }).expect("ser");
-        assert_eq!(v, json!({"amount": 100.5, "refunded": 0.0}));
+        let text = serde_json::to_string(&Wire { amount: Decimal::new(10050, 2), refunded: Some(Decimal::ZERO) })
+            .expect("ser");
+        assert_eq!(text, r#"{"amount":100.5,"refunded":0}"#);
+        let big = serde_json::to_string(&Wire { amount: Decimal::new(1_234_567_890_123_456_789, 2), refunded: None })
+            .expect("ser");
+        assert_eq!(big, r#"{"amount":12345678901234567.89,"refunded":null}"#, "more digits than an f64 holds");
+    }
+
+    #[test]
+    fn amounts_are_read_exactly_never_through_a_float() {
+        let w: Wire = serde_json::from_str(r#"{"amount": 18500.0000000000001}"#).expect("de");
+        assert_eq!(w.amount.to_string(), "18500.0000000000001");
+        assert_ne!(w.amount, Decimal::new(18500, 0));
+        let w: Wire = serde_json::from_str(r#"{"amount": 1.5e2}"#).expect("de");
+        assert_eq!(w.amount, Decimal::new(150, 0));
+        assert!(serde_json::from_str::<Wire>(r#"{"amount": 1.00000000000000000000000000001}"#).is_err(), "would round");
+        assert!(serde_json::from_str::<Wire>(r#"{"amount": 1e400}"#).is_err());
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn any_decimal_round_trips_through_json_text(mantissa in any::<i64>(), scale in 0u32..=12) {
+                let d = Decimal::new(mantissa, scale);
+                let text = serde_json::to_string(&Wire { amount: d, refunded: Some(d) }).expect("ser");
+                let back: Wire = serde_json::from_str(&text).expect("de");
+                prop_assert_eq!(back.amount, d);
+                prop_assert_eq!(back.refunded, Some(d));
+            }
+
+            #[test]
+            fn reading_never_panics(text in any::<String>()) {
+                let _ = from_json(&serde_json::Value::String(text.clone()));
+                if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
+                    let _ = from_json(&v);
+                }
+            }
+        }
     }
 }

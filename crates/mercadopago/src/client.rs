@@ -53,7 +53,9 @@ impl fmt::Display for IdempotencyKey {
 /// How failed calls are retried.
 ///
 /// Retries happen on 429, 5xx and transport errors, always with the same idempotency key, with
-/// exponential backoff (`base_delay`, doubling, capped at `max_delay`) or the server's
+/// exponential backoff and jitter (the `n`-th retry waits `d` to `2d`, chosen at random, where `d`
+/// is `base_delay` doubled `n` times and capped at `max_delay`: `backon`'s `ExponentialBuilder`,
+/// so many functions that saw the same 503 do not retry in lockstep) or the server's
 /// `Retry-After` when it sent one. A `Retry-After` longer than `max_retry_after`, or a wait that
 /// would end past `budget` (measured from the first attempt), stops retrying and returns the
 /// error, so a caller with a deadline (API Gateway's 30 s) always gets an answer in time.
@@ -90,8 +92,15 @@ impl RetryPolicy {
         RetryPolicy { max_retries: 0, ..RetryPolicy::default() }
     }
 
-    fn backoff(&self, retry: u32) -> Duration {
-        self.base_delay.saturating_mul(2u32.saturating_pow(retry)).min(self.max_delay)
+    /// The backoff delays of one call, in order: at most `max_retries`, with jitter.
+    fn delays(&self) -> backon::ExponentialBackoff {
+        use backon::BackoffBuilder as _;
+        backon::ExponentialBuilder::new()
+            .with_min_delay(self.base_delay)
+            .with_max_delay(self.max_delay)
+            .with_max_times(usize::try_from(self.max_retries).unwrap_or(usize::MAX))
+            .with_jitter()
+            .build()
     }
 }
 
@@ -231,19 +240,21 @@ impl Client {
     async fn send<T: DeserializeOwned>(&self, build: impl Fn() -> reqwest::RequestBuilder) -> Result<T, Error> {
         let policy = self.config.retry;
         let started = Instant::now();
+        let mut delays = policy.delays();
         let mut retry = 0;
         loop {
             let error = match self.attempt(build()).await {
                 Ok(value) => return Ok(value),
                 Err(e) => e,
             };
-            if !error.is_retryable() || retry >= policy.max_retries {
+            // The backoff ends after `max_retries` delays.
+            let Some(backoff) = delays.next().filter(|_| error.is_retryable()) else {
                 return Err(error);
-            }
+            };
             let delay = match error.retry_after() {
                 Some(wait) if wait > policy.max_retry_after => return Err(error),
                 Some(wait) => wait,
-                None => policy.backoff(retry),
+                None => backoff,
             };
             if started.elapsed() + delay >= policy.budget {
                 return Err(error);
@@ -297,10 +308,50 @@ mod tests {
     }
 
     #[test]
-    fn backoff_doubles_up_to_the_cap() {
-        let p = RetryPolicy::default();
-        assert_eq!(p.backoff(0), Duration::from_millis(250));
-        assert_eq!(p.backoff(1), Duration::from_millis(500));
-        assert_eq!(p.backoff(10), Duration::from_secs(2));
+    fn backoff_doubles_up_to_the_cap_with_jitter() {
+        let p = RetryPolicy { max_retries: 5, ..RetryPolicy::default() };
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..50 {
+            let delays: Vec<Duration> = p.delays().collect();
+            assert_eq!(delays.len(), 5, "max_retries delays");
+            for (delay, base) in delays.iter().zip([250u64, 500, 1000, 2000, 2000]) {
+                let base = Duration::from_millis(base);
+                assert!(*delay >= base && *delay < base * 2, "{delay:?} not in [{base:?}, 2×{base:?})");
+            }
+            seen.insert(delays.first().copied().unwrap_or_default());
+        }
+        assert!(seen.len() > 10, "jitter spreads the first retry: {seen:?}");
+        assert_eq!(RetryPolicy::none().delays().count(), 0);
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn idempotency_keys_accept_exactly_their_alphabet(key in any::<String>()) {
+                let valid = (1..=64).contains(&key.len())
+                    && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+                let parsed = IdempotencyKey::new(key.clone());
+                prop_assert_eq!(parsed.is_ok(), valid);
+                if let Ok(k) = parsed {
+                    prop_assert_eq!(k.as_str(), key.as_str());
+                }
+            }
+
+            #[test]
+            fn uuids_are_keys(bytes in any::<[u8; 16]>()) {
+                let key = uuid_text(bytes);
+                prop_assert_eq!(IdempotencyKey::new(key.clone()).map(|k| k.as_str().to_owned()), Ok(key));
+            }
+        }
+
+        fn uuid_text(b: [u8; 16]) -> String {
+            let hex = hex::encode(b);
+            [hex.get(..8), hex.get(8..12), hex.get(12..16), hex.get(16..20), hex.get(20..)]
+                .map(Option::unwrap_or_default)
+                .join("-")
+        }
     }
 }

@@ -1,6 +1,13 @@
-//! Verification of Mercado Pago webhook signatures (`x-signature`), following
-//! `shared/reference/mercadopago-api.md` §7.2 and the official SDK validators it cites:
+//! Verification of Mercado Pago webhook signatures (`x-signature`), following Mercado Pago's
+//! notifications docs (<https://www.mercadopago.com.ar/developers/en/docs/your-integrations/notifications/webhooks>,
+//! "Validate notification origin") and its official SDKs' validators:
 //!
+//! 0. `data.id` and `x-request-id` must be 1–128 characters of `[A-Za-z0-9._-]` (Mercado Pago's
+//!    ids are numbers, hex strings and UUIDs), checked before anything is computed: the
+//!    manifest's separators `;` and `:` (and anything else) cannot appear in them, so no value can
+//!    shift a part of the manifest into another (`?data.id=1%3Brequest-id%3AR` without an
+//!    `x-request-id` header would otherwise sign the same text as `data.id=1`,
+//!    `x-request-id: R`). The alphabet is our choice: the docs name none.
 //! 1. `x-signature: ts=1704908010,v1=618c85...` is split on `,`, each part on its first `=`
 //!    (whitespace around parts is ignored; unknown keys are ignored, only `v1` is supported).
 //! 2. The manifest is `id:<data.id>;request-id:<x-request-id>;ts:<ts>;`, where `data.id` is the
@@ -12,7 +19,7 @@
 //! 4. Optionally `ts` must be within a tolerance of now, in either direction. Mercado Pago's docs
 //!    say milliseconds while its payment example and every SDK validator use seconds, so `ts`
 //!    values of 13 or more digits are read as milliseconds and shorter ones as seconds
-//!    (`shared/reference/mercadopago-api.md` §7.2 item 6). This is the one place that choice lives.
+//!    (our choice where the docs disagree). This is the one place that choice lives.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -27,6 +34,9 @@ pub enum SignatureError {
     /// No `x-signature` header.
     #[error("missing x-signature header")]
     MissingSignatureHeader,
+    /// `data.id` or `x-request-id` has characters outside `[A-Za-z0-9._-]` or is too long.
+    #[error("data.id or x-request-id is not a Mercado Pago id")]
+    InvalidManifestPart,
     /// The header is not `key=value` parts separated by commas.
     #[error("malformed x-signature header")]
     MalformedSignatureHeader,
@@ -90,6 +100,15 @@ impl SignatureHeader {
     }
 }
 
+/// Longest `data.id` or `x-request-id` accepted (our choice).
+pub const MAX_ID_LEN: usize = 128;
+
+/// Whether `id` may stand in the manifest: empty (the pair is dropped), or 1–[`MAX_ID_LEN`]
+/// characters of `[A-Za-z0-9._-]`.
+pub fn is_manifest_id(id: &str) -> bool {
+    id.len() <= MAX_ID_LEN && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
 /// The signed text: `id:<data_id>;request-id:<request_id>;ts:<ts>;`, dropping absent pairs.
 pub fn manifest(data_id: Option<&str>, request_id: Option<&str>, ts: &str) -> String {
     let mut m = String::new();
@@ -143,7 +162,12 @@ impl WebhookVerifier {
     }
 
     /// Verifies one delivery. `x_signature` and `x_request_id` are the headers, `data_id` the
-    /// `data.id` query parameter, all as received; `now` is the current time.
+    /// `data.id` query parameter (decoded), all as received; `now` is the current time.
+    ///
+    /// # Errors
+    /// [`SignatureError::InvalidManifestPart`] before anything is computed when `data_id` or
+    /// `x_request_id` is not [`is_manifest_id`]; then a missing or malformed header, a mismatch,
+    /// or a `ts` outside the tolerance.
     pub fn verify(
         &self,
         x_signature: Option<&str>,
@@ -151,6 +175,9 @@ impl WebhookVerifier {
         data_id: Option<&str>,
         now: SystemTime,
     ) -> Result<Verified, SignatureError> {
+        if ![data_id, x_request_id].into_iter().flatten().all(is_manifest_id) {
+            return Err(SignatureError::InvalidManifestPart);
+        }
         let header = x_signature.filter(|h| !h.trim().is_empty()).ok_or(SignatureError::MissingSignatureHeader)?;
         let parsed = SignatureHeader::parse(header)?;
         let expected = hmac(self.secret.expose_secret().as_bytes(), &manifest(data_id, x_request_id, &parsed.ts));
@@ -261,6 +288,85 @@ mod tests {
         let ms = sign(&secret, Some("42"), Some("r"), "1704908010000");
         assert!(v.verify(Some(&ms), Some("r"), Some("42"), at(1_704_908_010 + 10)).is_ok());
         assert!(v.verify(Some(&ms), Some("r"), Some("42"), at(1_704_908_010 + 1000)).is_err());
+    }
+
+    #[test]
+    fn separators_cannot_shift_a_part_of_the_manifest_into_another() {
+        let secret = SecretString::from(SECRET);
+        let header = sign(&secret, Some("123"), Some("R"), "1704908010");
+        let v = verifier(None);
+        assert!(v.verify(Some(&header), Some("R"), Some("123"), at(0)).is_ok());
+        // The same manifest text, with the request id smuggled into data.id.
+        assert_eq!(
+            manifest(Some("123;request-id:R"), None, "1704908010"),
+            manifest(Some("123"), Some("R"), "1704908010")
+        );
+        assert_eq!(
+            v.verify(Some(&header), None, Some("123;request-id:R"), at(0)),
+            Err(SignatureError::InvalidManifestPart)
+        );
+        for bad in ["1;2", "1:2", "a b", "é", "1\n", &"9".repeat(MAX_ID_LEN + 1)] {
+            assert_eq!(
+                v.verify(Some(&header), Some("R"), Some(bad), at(0)),
+                Err(SignatureError::InvalidManifestPart),
+                "{bad:?}"
+            );
+            assert_eq!(
+                v.verify(Some(&header), Some(bad), Some("123"), at(0)),
+                Err(SignatureError::InvalidManifestPart),
+                "{bad:?}"
+            );
+        }
+        assert!(is_manifest_id("2c938084726fca480172750000000000") && is_manifest_id("a.b_c-D") && is_manifest_id(""));
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn id() -> impl Strategy<Value = String> {
+            "[A-Za-z0-9._-]{1,40}"
+        }
+
+        proptest! {
+            #[test]
+            fn parsing_and_verifying_never_panic(header in any::<String>(), rid in any::<String>(), id in any::<String>(), now in any::<u64>()) {
+                let _ = SignatureHeader::parse(&header);
+                let v = verifier(Some(Duration::from_secs(600)));
+                let _ = v.verify(Some(&header), Some(&rid), Some(&id), UNIX_EPOCH + Duration::from_secs(now % 10_000_000_000));
+                let _ = SignatureHeader { ts: header.clone(), v1: header }.timestamp();
+            }
+
+            #[test]
+            fn what_sign_produces_verifies(secret in "[ -~]{1,64}", id in id(), rid in id(), ts in 1u64..10_000_000_000u64) {
+                let secret = SecretString::from(secret);
+                let header = sign(&secret, Some(&id), Some(&rid), &ts.to_string());
+                let parsed = SignatureHeader::parse(&header).expect("sign's header parses");
+                prop_assert_eq!(&parsed.ts, &ts.to_string());
+                let v = WebhookVerifier::new(secret, None);
+                prop_assert!(v.verify(Some(&header), Some(&rid), Some(&id), at(0)).is_ok());
+            }
+
+            #[test]
+            fn any_changed_byte_is_refused(id in id(), rid in id(), ts in 1u64..10_000_000_000u64, which in 0usize..4, pos in any::<prop::sample::Index>(), byte in any::<u8>()) {
+                let secret = SecretString::from(SECRET);
+                let ts = ts.to_string();
+                let header = sign(&secret, Some(&id), Some(&rid), &ts);
+                let mut parts = [id.clone().into_bytes(), rid.clone().into_bytes(), ts.clone().into_bytes(), header.clone().into_bytes()];
+                let target = parts.get_mut(which).expect("four parts");
+                let i = pos.index(target.len());
+                prop_assume!(target.get(i) != Some(&byte));
+                if let Some(b) = target.get_mut(i) { *b = byte; }
+                let [id2, rid2, ts2, header2] = parts.map(|p| String::from_utf8_lossy(&p).into_owned());
+                // A changed `ts` is sent in the header, with the original digest.
+                let digest = header.rsplit("v1=").next().unwrap_or_default();
+                let header2 = if which == 2 { format!("ts={ts2},v1={digest}") } else { header2 };
+                // Upper/lower case of the hex digest is the same signature.
+                prop_assume!(!(which == 3 && header2.eq_ignore_ascii_case(&header)));
+                let v = verifier(None);
+                prop_assert!(v.verify(Some(&header2), Some(&rid2), Some(&id2), at(0)).is_err());
+            }
+        }
     }
 
     #[test]

@@ -1,5 +1,13 @@
 //! The client against the sandbox (stateful flows) and wiremock (one-off HTTP edge cases).
 
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    reason = "test code: a failed expectation or a missing JSON field is a failed test"
+)]
+
 use std::time::{Duration, Instant};
 
 use mercadopago::{

@@ -116,14 +116,14 @@ pub(crate) async fn inject(
     let fault = {
         let mut inner = state.lock();
         let pos = inner.faults.iter().position(|r| r.remaining > 0 && (r.fault.route == "*" || r.fault.route == route));
-        pos.map(|i| {
-            let rule = &mut inner.faults[i];
+        pos.and_then(|i| {
+            let rule = inner.faults.get_mut(i)?;
             rule.remaining -= 1;
             let fault = rule.fault.clone();
             if rule.remaining == 0 {
                 inner.faults.remove(i);
             }
-            fault
+            Some(fault)
         })
     };
     let Some(fault) = fault else { return next.run(req).await };

@@ -25,8 +25,9 @@ pub(crate) fn redact_json(v: &mut Value) {
         Value::Object(map) => {
             for (k, val) in map.iter_mut() {
                 match (k.as_str(), &*val) {
-                    ("card_number", Value::String(s)) if s.len() >= 10 => {
-                        *val = Value::String(format!("{}******{}", &s[..6], &s[s.len() - 4..]));
+                    ("card_number", Value::String(s)) if s.len() >= 10 && s.is_ascii() => {
+                        let (first, last) = (s.get(..6).unwrap_or_default(), s.get(s.len() - 4..).unwrap_or_default());
+                        *val = Value::String(format!("{first}******{last}"));
                     }
                     ("security_code" | "card_number" | "access_token" | "secret", _) => {
                         *val = Value::String("***".into())

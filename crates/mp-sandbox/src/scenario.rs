@@ -34,9 +34,13 @@ const fn outcome(status: &'static str, status_detail: &'static str) -> Outcome {
     Outcome { status, status_detail }
 }
 
+/// `APRO`, the first code: what names without a code get.
+const APRO: Scenario =
+    Scenario { code: "APRO", description: "Approved payment", outcome: outcome("approved", "accredited") };
+
 /// The cardholder codes, in Mercado Pago's order.
 pub const SCENARIOS: &[Scenario] = &[
-    Scenario { code: "APRO", description: "Approved payment", outcome: outcome("approved", "accredited") },
+    APRO,
     Scenario {
         code: "OTHE",
         description: "Declined for general error",
@@ -117,7 +121,7 @@ impl Scenario {
     /// Names starting with no code behave as `APRO`.
     pub fn for_cardholder(name: &str) -> &'static Scenario {
         let first = name.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
-        SCENARIOS.iter().find(|s| s.code == first).unwrap_or(&SCENARIOS[0])
+        SCENARIOS.iter().find(|s| s.code == first).unwrap_or(&APRO)
     }
 
     /// The outcome for a payment of `amount`. Only `TEST` depends on the amount: approved up to

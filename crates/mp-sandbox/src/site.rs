@@ -102,6 +102,10 @@ pub struct Issuer {
     pub name: &'static str,
 }
 
+/// What [`PaymentMethod::default_issuer`] falls back to for a method without issuers (none in
+/// the tables).
+const NO_ISSUER: Issuer = Issuer { id: "0", name: "" };
+
 /// A card payment method (`visa`, `master`, `debvisa`...).
 #[derive(Debug)]
 pub struct PaymentMethod {
@@ -147,6 +151,12 @@ impl PaymentMethod {
     /// Whether `issuer_id` names one of this method's issuers.
     pub fn issuer(&self, issuer_id: &str) -> Option<&Issuer> {
         self.issuers.iter().find(|i| i.id == issuer_id)
+    }
+
+    /// The default issuer: the first one (every method in the tables has at least one; a test
+    /// checks it).
+    pub fn default_issuer(&self) -> &Issuer {
+        self.issuers.first().unwrap_or(&NO_ISSUER)
     }
 }
 
@@ -466,7 +476,9 @@ mod tests {
             let info = site.info();
             for (method, number) in info.test_cards {
                 assert!(luhn_valid(number), "{} {number} fails Luhn", site.code());
-                let found = info.payment_method_for_bin(&number[..8]).map(|m| m.id);
+                let found = info.payment_method_for_bin(number.get(..8).unwrap_or_default()).map(|m| m.id);
+                let m = info.payment_method(method).expect("method exists");
+                assert!(!m.issuers.is_empty(), "{} has no issuer", m.id);
                 assert_eq!(found, Some(*method), "{} {number}", site.code());
                 let m = info.payment_method(method).expect("method exists");
                 assert_eq!(m.card_number_length as usize, number.len(), "{number}");

@@ -239,10 +239,10 @@ impl Inner {
         let resource = CardToken {
             id: id.clone(),
             public_key: public_key.to_owned(),
-            first_six_digits: number[..6].to_owned(),
+            first_six_digits: number.chars().take(6).collect(),
             expiration_month: card.expiration_month,
             expiration_year: card.expiration_year,
-            last_four_digits: number[number.len() - 4..].to_owned(),
+            last_four_digits: number.chars().skip(number.chars().count().saturating_sub(4)).collect(),
             cardholder: Cardholder {
                 name: card.cardholder_name,
                 identification: Identification { kind: card.identification_type, number: card.identification_number },
@@ -297,7 +297,7 @@ impl Inner {
         }
         let issuer = match &req.issuer_id {
             Some(id) => *method.issuer(id).ok_or_else(|| MpError::bad_request(3001, "Invalid cardissuer_id"))?,
-            None => method.issuers[0],
+            None => *method.default_issuer(),
         };
 
         let scenario = Scenario::for_cardholder(&token.resource.cardholder.name);

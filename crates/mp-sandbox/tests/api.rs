@@ -1,6 +1,14 @@
 //! The sandbox over HTTP, as Mercado Pago's clients see it: every route, every cardholder code,
 //! idempotency under concurrency, signed webhooks with retries, faults, token rotation.
 
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::string_slice,
+    reason = "test code: a failed expectation or a missing JSON field is a failed test"
+)]
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

@@ -67,7 +67,7 @@ pub async fn handle(deps: &Deps, req: Request) -> Result<Response<Body>, lambda_
 
 async fn process(deps: &Deps, req: &Request) -> Result<Response<Body>, ApiError> {
     let services = &deps.services;
-    let data_id = web::raw_query_param(req, "data.id").or_else(|| web::raw_query_param(req, "id"));
+    let data_id = web::query_param(req, "data.id").or_else(|| web::query_param(req, "id"));
     let request_id = web::header(req, "x-request-id");
     tracing::Span::current().record("data_id", data_id.as_deref().unwrap_or(""));
     tracing::Span::current().record("request_id", request_id.unwrap_or(""));
@@ -84,8 +84,8 @@ async fn process(deps: &Deps, req: &Request) -> Result<Response<Body>, ApiError>
         return Err(ApiError::InvalidSignature);
     }
 
-    let topic = web::raw_query_param(req, "type")
-        .or_else(|| web::raw_query_param(req, "topic"))
+    let topic = web::query_param(req, "type")
+        .or_else(|| web::query_param(req, "topic"))
         .or_else(|| web::json_body(req).ok().and_then(|b| b.get("type").and_then(|t| t.as_str()).map(str::to_owned)));
     if topic.as_deref() != Some("payment") {
         tracing::info!(topic = ?topic, "topic ignored");

@@ -75,7 +75,7 @@ async fn process(deps: &Deps, req: &Request) -> Result<Response<Body>, ApiError>
         tracing::warn!(error = %e, "order paid event still pending");
     }
 
-    let lang = web::raw_query_param(req, "locale").as_deref().and_then(Lang::from_locale).unwrap_or(order.lang);
+    let lang = web::query_param(req, "locale").as_deref().and_then(Lang::from_locale).unwrap_or(order.lang);
     let ctx = MessageContext {
         amount: order.amount,
         currency_id: &order.currency_id,

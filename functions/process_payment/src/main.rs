@@ -4,5 +4,5 @@
 async fn main() -> Result<(), lambda_http::Error> {
     checkout::telemetry::init();
     let deps = process_payment::Deps::from_env().await?;
-    lambda_http::run(lambda_http::service_fn(|req| process_payment::handle(&deps, req))).await
+    checkout::http::run(|req| process_payment::handle(&deps, req)).await
 }

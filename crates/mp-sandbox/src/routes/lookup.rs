@@ -97,13 +97,21 @@ pub(crate) async fn search_payment_methods(
         site.payment_method_for_bin(&bin)
             .map(|m| {
                 let mut v = method_json(site, m);
-                v["issuer"] = json!({"default": true, "id": m.issuers[0].id.parse::<u64>().unwrap_or(0), "name": m.issuers[0].name});
-                v["site_id"] = json!(site.id.code());
-                v["marketplace"] = json!("NONE");
-                v["processing_mode"] = json!("aggregator");
-                v["min_accreditation_days"] = json!(0);
-                v["max_accreditation_days"] = json!(2);
-                v["labels"] = json!([]);
+                let issuer = m.default_issuer();
+                if let Some(fields) = v.as_object_mut() {
+                    fields.extend([
+                        (
+                            "issuer".into(),
+                            json!({"default": true, "id": issuer.id.parse::<u64>().unwrap_or(0), "name": issuer.name}),
+                        ),
+                        ("site_id".into(), json!(site.id.code())),
+                        ("marketplace".into(), json!("NONE")),
+                        ("processing_mode".into(), json!("aggregator")),
+                        ("min_accreditation_days".into(), json!(0)),
+                        ("max_accreditation_days".into(), json!(2)),
+                        ("labels".into(), json!([])),
+                    ]);
+                }
                 v
             })
             .into_iter()
@@ -160,7 +168,7 @@ pub(crate) async fn installments(
         .and_then(|a| a.parse::<Decimal>().ok())
         .filter(|a| *a > Decimal::ZERO)
         .ok_or_else(|| MpError::bad_request(4037, "Invalid transaction_amount"))?;
-    let issuer = q.get("issuer.id").and_then(|id| m.issuer(id)).unwrap_or(&m.issuers[0]);
+    let issuer = q.get("issuer.id").and_then(|id| m.issuer(id)).unwrap_or(m.default_issuer());
     let payer_costs: Vec<_> = m
         .installments
         .iter()
