@@ -6,6 +6,7 @@
 //! `notifications` handler through a small HTTP adapter, as API Gateway would deliver them.
 
 use std::io::{BufRead, BufReader, Write};
+use std::panic::AssertUnwindSafe;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -16,6 +17,7 @@ use axum::response::IntoResponse;
 use checkout::config::{Config, Env};
 use checkout::services::Services;
 use checkout::store::{Order, OrderStore};
+use futures_util::FutureExt as _;
 use lambda_http::{Body, Request, Response};
 use mp_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{json, Value};
@@ -434,10 +436,114 @@ impl TestApp {
             .expect("put secret");
     }
 
+    /// Invokes `function` with an API Gateway event (JSON text) the way the Lambda runtime does
+    /// (`checkout::http::request_from_event`, then the handler). `Err` names a panic, in the
+    /// conversion or the handler, with its message; `Ok(None)` is an event the runtime cannot
+    /// read at all (it reports an invocation error; nothing of ours runs).
+    pub(crate) async fn invoke(&self, function: Function, event: &str) -> Result<Option<Response<Body>>, String> {
+        let req = match std::panic::catch_unwind(|| checkout::http::request_from_event(event)) {
+            Ok(Ok(req)) => req,
+            Ok(Err(_)) => return Ok(None),
+            Err(panic) => return Err(format!("event conversion panicked: {}", panic_message(&*panic))),
+        };
+        let handled = match function {
+            Function::ProcessPayment => {
+                AssertUnwindSafe(process_payment::handle(&self.process, req)).catch_unwind().await
+            }
+            Function::Notifications => {
+                AssertUnwindSafe(notifications::handle(&self.notifications, req)).catch_unwind().await
+            }
+            Function::PaymentStatus => AssertUnwindSafe(payment_status::handle(&self.status, req)).catch_unwind().await,
+        };
+        match handled {
+            Ok(Ok(resp)) => Ok(Some(resp)),
+            Ok(Err(e)) => Err(format!("handler returned Err (API Gateway's opaque 502): {e}")),
+            Err(panic) => Err(format!("handler panicked: {}", panic_message(&*panic))),
+        }
+    }
+
     /// Waits until the sandbox's webhook deliveries are done.
     pub(crate) async fn webhooks_settle(&self) {
         self.sandbox.control().wait_for_deliveries(Duration::from_secs(10)).await;
     }
+}
+
+/// The three functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Function {
+    /// `POST /api/process_payment`.
+    ProcessPayment,
+    /// `POST|GET /api/notifications`.
+    Notifications,
+    /// `GET /api/payment_status/{order_id}`.
+    PaymentStatus,
+}
+
+impl Function {
+    /// All of them.
+    pub(crate) const ALL: [Function; 3] = [Function::ProcessPayment, Function::Notifications, Function::PaymentStatus];
+
+    /// The function's name.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Function::ProcessPayment => "process_payment",
+            Function::Notifications => "notifications",
+            Function::PaymentStatus => "payment_status",
+        }
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_else(|| "a non-text panic".into())
+}
+
+/// Every `code` of the error envelope (`checkout::http::ApiError::code`).
+pub(crate) const ERROR_CODES: &[&str] = &[
+    "malformed_json",
+    "body_too_large",
+    "missing_idempotency_key",
+    "invalid_idempotency_key",
+    "validation_failed",
+    "amount_mismatch",
+    "idempotency_key_reused",
+    "request_in_progress",
+    "not_found",
+    "method_not_allowed",
+    "invalid_signature",
+    "payment_provider_unavailable",
+    "service_unavailable",
+];
+
+/// Why a response breaks the documented contract, if it does: every answer is JSON with
+/// `Content-Type: application/json`; an error is `{"error": {"code": <one of ERROR_CODES>,
+/// "message": <text>, "fields"?: {<field>: <code>}}}` with its status; no 5xx other than 503.
+pub(crate) fn contract_violation(resp: &Response<Body>) -> Option<String> {
+    let status = resp.status().as_u16();
+    if status == 204 {
+        return None; // CORS preflight: no body.
+    }
+    let (_, body) = parts(resp);
+    let content_type = resp.headers().get("content-type").and_then(|v| v.to_str().ok());
+    if content_type != Some("application/json") {
+        return Some(format!("{status} with content-type {content_type:?}"));
+    }
+    if status < 400 {
+        return (!body.is_object()).then(|| format!("{status} without a JSON object: {body}"));
+    }
+    let error = &body["error"];
+    let code_ok = error["code"].as_str().is_some_and(|c| ERROR_CODES.contains(&c));
+    let message_ok = error["message"].as_str().is_some_and(|m| !m.is_empty());
+    let fields_ok = error.get("fields").is_none_or(|f| f.as_object().is_some_and(|m| m.values().all(Value::is_string)));
+    let keys_ok =
+        error.as_object().is_some_and(|m| m.keys().all(|k| ["code", "message", "fields"].contains(&k.as_str())));
+    if !(code_ok && message_ok && fields_ok && keys_ok) || body.as_object().map(|m| m.len()) != Some(1) {
+        return Some(format!("{status} outside the error envelope: {body}"));
+    }
+    (status >= 500 && status != 503).then(|| format!("{status}: {body}"))
 }
 
 /// The body Mercado Pago sends (reference §7.1); the handler must not trust it.

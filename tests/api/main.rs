@@ -10,6 +10,8 @@
     reason = "test code: a failed expectation or a missing JSON field is a failed test"
 )]
 
+mod edge;
+mod fuzz;
 mod helpers;
 mod paying;
 mod status_lookup;
