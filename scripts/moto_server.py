@@ -12,6 +12,7 @@ ConditionExpression and applies the write as one atomic step, and our "exactly o
 """
 
 import argparse
+import copy
 import os
 import sys
 import threading
@@ -46,6 +47,60 @@ class SerializedDynamoDB:
         return self.app(environ, start_response)
 
 
+def patch_transactions() -> None:
+    """Makes moto's TransactWriteItems cost what the items it touches cost, not the whole table.
+
+    moto 5.2.5 backs up every table a transaction names with `copy.deepcopy(table)` before it
+    applies the writes, once per item, so that it can roll back a cancelled transaction. Each
+    order begins with a two-item transaction, so every payment deep-copied the whole orders table
+    twice: CPU and memory grew with the table (measured: 4.8 GB RSS and 7 ms per request after
+    about 1,300 orders, and process_payment slowing from 20 ms to 800 ms in a 30-minute soak).
+
+    This wrapper keeps moto's own logic and error handling, but makes the table backup free
+    (`Table.__deepcopy__` returns the table itself for the duration of the call) and takes its
+    own backup of just the items the transaction names; if moto raises (a cancelled or invalid
+    transaction), those items are put back as they were. Transactions are serialized by
+    `SerializedDynamoDB`, so nothing else writes meanwhile.
+    """
+    from moto.dynamodb.models import DynamoDBBackend  # noqa: PLC0415 (slow import)
+    from moto.dynamodb.models.dynamo_type import DynamoType  # noqa: PLC0415
+    from moto.dynamodb.models.table import Table  # noqa: PLC0415
+
+    original = DynamoDBBackend.transact_write_items
+
+    def touched(backend, transact_items):
+        """(table, hash, range) of every item the transaction names, with the item as it is now."""
+        for entry in transact_items:
+            for op in entry.values():
+                table = backend.tables.get(op.get("TableName", ""))
+                key = op.get("Key") or op.get("Item") or {}
+                if table is None or table.hash_key_attr not in key:
+                    continue
+                hash_value = DynamoType(key[table.hash_key_attr])
+                range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr in key else None
+                yield table, hash_value, range_value, table.get_item(hash_value, range_value)
+
+    def transact_write_items(self, transact_items):
+        backup = [(t, h, r, copy.deepcopy(item)) for t, h, r, item in touched(self, transact_items)]
+        Table.__deepcopy__ = lambda table, memo: table
+        try:
+            return original(self, transact_items)
+        except Exception:
+            for table, hash_value, range_value, item in reversed(backup):
+                if table.get_item(hash_value, range_value) is not None:
+                    table.delete_item(hash_value, range_value)
+                if item is not None:
+                    if range_value is not None:
+                        table.items[hash_value][range_value] = item
+                    else:
+                        table.items[hash_value] = item
+            raise
+        finally:
+            del Table.__deepcopy__
+
+    DynamoDBBackend.transact_write_items = transact_write_items
+
+
 def make_server(host: str, port: int):
     """moto's server app (every service on one port, as ThreadedMotoServer builds it) behind
     `SerializedDynamoDB`, on a threaded werkzeug server. Call `serve_forever()`."""
@@ -56,6 +111,7 @@ def make_server(host: str, port: int):
     )
     from werkzeug.serving import make_server as werkzeug_server  # noqa: PLC0415
 
+    patch_transactions()
     app = SerializedDynamoDB(DomainDispatcherApplication(create_backend_app))
     return werkzeug_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
 

@@ -339,3 +339,49 @@ async fn without_a_notification_url_the_panel_webhook_still_settles_the_order() 
     app.webhooks_settle().await;
     assert_eq!(app.order(&order_id).await.status, "approved");
 }
+
+/// A cancelled transaction leaves every item it named as it was. (The local moto backs up only
+/// the items a transaction names, not the whole table: `scripts/moto_server.py`,
+/// `patch_transactions`. This is the test that catches a rollback that does not roll back.)
+#[tokio::test]
+async fn a_cancelled_transaction_changes_nothing_in_the_local_dynamodb() {
+    use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+    let app = TestApp::spawn_with(quiet()).await;
+    let db = aws_sdk_dynamodb::Client::new(&app.sdk);
+    let s = |v: &str| AttributeValue::S(v.to_owned());
+    db.put_item().table_name(&app.table).item("pk", s("existing")).item("v", s("before")).send().await.expect("put");
+    let put = |pk: &str, v: &str| {
+        TransactWriteItem::builder()
+            .put(
+                Put::builder()
+                    .table_name(&app.table)
+                    .item("pk", s(pk))
+                    .item("v", s(v))
+                    .condition_expression("attribute_not_exists(pk)")
+                    .build()
+                    .expect("put"),
+            )
+            .build()
+    };
+    // The first write would succeed on its own; the second fails its condition.
+    let result = db
+        .transact_write_items()
+        .transact_items(put("new", "after"))
+        .transact_items(put("existing", "after"))
+        .send()
+        .await;
+    assert!(result.is_err(), "the transaction is cancelled");
+    let get = |pk: &'static str| db.get_item().table_name(&app.table).key("pk", s(pk)).consistent_read(true).send();
+    assert!(get("new").await.expect("get").item.is_none(), "the first write was rolled back");
+    let existing = get("existing").await.expect("get").item.expect("still there");
+    assert_eq!(existing.get("v"), Some(&s("before")), "the failed write changed nothing");
+
+    // And one that succeeds applies both writes.
+    db.transact_write_items()
+        .transact_items(put("a", "1"))
+        .transact_items(put("b", "2"))
+        .send()
+        .await
+        .expect("applied");
+    assert!(get("a").await.expect("get").item.is_some() && get("b").await.expect("get").item.is_some());
+}
