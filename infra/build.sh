@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Release binaries of the three functions for Lambda on Graviton (provided.al2023, arm64):
-#   target/lambda/{process_payment,notifications,payment_status}/bootstrap
+#   <cargo target dir>/lambda/{process_payment,notifications,payment_status}/bootstrap
+# (the target dir is $ROOT/target unless CARGO_TARGET_DIR or build.target-dir say otherwise;
+# `infra/build.sh --dir` prints it)
 # One `cargo lambda build` for the three packages: they share one compilation of their
 # dependencies, and building them by package (-p) keeps the dev tools' features (mp-sandbox,
 # devstack, tests) out of the deployed binaries. cargo-lambda cross-links with Zig (PyPI ziglang,
@@ -19,9 +21,14 @@ if [ "${1:-}" = --print ]; then
   printf '%s\n' "${cmd[*]}"
   exit 0
 fi
+if [ "${1:-}" = --dir ]; then
+  printf '%s\n' "$(cargo_target_dir)/lambda"
+  exit 0
+fi
 
 "$ROOT/scripts/bootstrap.sh" venv arm64
 "${cmd[@]}"
+out="$(cargo_target_dir)/lambda"
 for f in "${FUNCTIONS[@]}"; do
-  [ -s "target/lambda/$f/bootstrap" ] || fail "cargo lambda did not produce target/lambda/$f/bootstrap"
+  [ -s "$out/$f/bootstrap" ] || fail "cargo lambda did not produce $out/$f/bootstrap"
 done

@@ -23,5 +23,5 @@ cargo lambda build --release --arm64 --output-format zip --locked -p process_pay
 args=("$@")
 if ! command -v valgrind >/dev/null; then args+=(--callgrind-invocations 0); fi
 step "Measuring (mp-sandbox and moto_server on loopback)"
-target/release/lambda-bench "${args[@]}"
+"$(cargo_target_dir)/release/lambda-bench" "${args[@]}"
 ok "make bench finished in $(( $(date +%s) - started ))s; results in bench/RESULTS.md"

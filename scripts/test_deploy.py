@@ -24,6 +24,12 @@ def run(script, extra_env=None):
     return proc.returncode, proc.stdout + proc.stderr, time.monotonic() - started
 
 
+def lambda_dir():
+    """Where cargo lambda writes the packages: the cargo target dir's lambda/ (infra/build.sh --dir)."""
+    out = subprocess.run([str(ROOT / "infra" / "build.sh"), "--dir"], capture_output=True, text=True, check=True)
+    return Path(out.stdout.strip())
+
+
 def snapshot(path):
     """Modification times of everything below path (to prove nothing was written)."""
     if not path.exists():
@@ -33,14 +39,14 @@ def snapshot(path):
 
 class WithoutCredentials(unittest.TestCase):
     def test_deploy_fails_before_building_anything(self):
-        before = snapshot(ROOT / ".aws-sam"), snapshot(ROOT / "target" / "lambda")
+        before = snapshot(ROOT / ".aws-sam"), snapshot(lambda_dir())
         code, out, seconds = run("deploy.sh", {"MP_PUBLIC_KEY": "TEST-00000000-0000-0000-0000-000000000000"})
         self.assertNotEqual(code, 0)
         self.assertIn("no AWS credentials found", out)
         self.assertIn("Nothing was built or deployed", out)
         self.assertIn("aws configure", out, "the message says how to fix it")
         self.assertLess(seconds, 30, "it fails early, not after a build")
-        self.assertEqual(before, (snapshot(ROOT / ".aws-sam"), snapshot(ROOT / "target" / "lambda")), "no partial state")
+        self.assertEqual(before, (snapshot(ROOT / ".aws-sam"), snapshot(lambda_dir())), "no partial state")
 
     def test_set_credentials_and_destroy_fail_clearly_too(self):
         for script in ("set-credentials.sh", "destroy.sh"):

@@ -16,6 +16,13 @@ note() { printf '%s%s%s\n' "$DIM" "$*" "$RESET"; }
 fail() { printf '%serror: %s%s\n' "$RED" "$*" "$RESET" >&2; exit 1; }
 ok() { printf '%s%s%s\n' "$GREEN" "$*" "$RESET"; }
 
+# cargo_target_dir: where cargo builds (CARGO_TARGET_DIR or build.target-dir may move it away from
+# $ROOT/target), as cargo itself reports it. Scripts never assume $ROOT/target.
+cargo_target_dir() {
+  cargo metadata --format-version 1 --no-deps --manifest-path "$ROOT/Cargo.toml" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])'
+}
+
 # wait_for URL SECONDS [WHAT]: polls until the URL answers (any HTTP status).
 wait_for() {
   local url=$1 seconds=$2 what=${3:-$1} i

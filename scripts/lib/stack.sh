@@ -68,7 +68,8 @@ stack_up() {
     cargo build --quiet --manifest-path "$ROOT/Cargo.toml" --bin "$function"
   done
 
-  local access_token webhook_secret public_key api_base sdk_url
+  local bin access_token webhook_secret public_key api_base sdk_url
+  bin="$(cargo_target_dir)/debug"
   if [ "$REAL_MP" = 1 ]; then
     note "Using the real Mercado Pago API with your MP_ACCESS_TOKEN / MP_PUBLIC_KEY (needs internet)."
     access_token=$MP_ACCESS_TOKEN
@@ -90,14 +91,14 @@ stack_up() {
 
   if [ "$REAL_MP" = 0 ]; then
     step "Starting mp-sandbox on $SANDBOX_URL"
-    start_bg sandbox "$ROOT/target/debug/mp-sandbox" --listen "127.0.0.1:$SANDBOX_PORT" \
+    start_bg sandbox "$bin/mp-sandbox" --listen "127.0.0.1:$SANDBOX_PORT" \
       --access-token "$access_token" --public-key "$public_key" --webhook-secret "$webhook_secret" \
       --notification-url "$SITE_URL/api/notifications" --webhook-retry-ms 1000 --webhook-max-delay-ms 10000
     wait_for "$SANDBOX_URL/__sandbox/config" 20 "mp-sandbox"
   fi
 
   step "Seeding moto: orders table, Mercado Pago secret, order-events topic"
-  MP_ACCESS_TOKEN=$access_token MP_WEBHOOK_SECRET=$webhook_secret "$ROOT/target/debug/devstack" seed \
+  MP_ACCESS_TOKEN=$access_token MP_WEBHOOK_SECRET=$webhook_secret "$bin/devstack" seed \
     --moto "$MOTO_URL" --prefix "$STACK_NAME" --events-url "$SITE_URL/__dev/order-events" >"$STATE_DIR/seed.env"
 
   {
@@ -132,7 +133,7 @@ JSON
   wait_for "$LAMBDA_URL/" 120 "cargo lambda watch"
 
   step "Starting the edge (site + /api/*) on $SITE_URL"
-  start_bg edge "$ROOT/target/debug/devstack" edge --listen "127.0.0.1:$DEV_PORT" --site "$ROOT/site" \
+  start_bg edge "$bin/devstack" edge --listen "127.0.0.1:$DEV_PORT" --site "$ROOT/site" \
     --api "$LAMBDA_URL" --config "$STATE_DIR/config.json" --csp "$(stack_csp)"
   wait_for "$SITE_URL/" 20 "the edge"
 

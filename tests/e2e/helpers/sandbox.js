@@ -6,8 +6,8 @@ function sandboxUrl() {
   const url = process.env.MP_SANDBOX_URL;
   if (!url) {
     throw new Error(
-      'MP_SANDBOX_URL is not set. Start the sandbox (cargo build -p mp-sandbox && ' +
-        './target/debug/mp-sandbox --listen 127.0.0.1:8181) and run with MP_SANDBOX_URL=http://127.0.0.1:8181',
+      'MP_SANDBOX_URL is not set. Start the sandbox (cargo run -p mp-sandbox -- --listen 127.0.0.1:8181) ' +
+        'and run with MP_SANDBOX_URL=http://127.0.0.1:8181',
     );
   }
   return url.replace(/\/+$/, '');
