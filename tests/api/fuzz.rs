@@ -247,26 +247,30 @@ async fn arbitrary_events_never_crash_a_function_nor_break_the_contract() {
                 }
             }
         }
+        // The deep paths were reached: charges attempted (process_payment) and payments read
+        // (notifications) at Mercado Pago. Counted after each function's cases: the sandbox
+        // keeps only its latest requests.
+        let reached = match function {
+            Function::ProcessPayment => Some(app.sandbox.control().requests_to("POST /v1/payments").len()),
+            Function::Notifications => Some(app.sandbox.control().requests_to("GET /v1/payments/{id}").len()),
+            Function::PaymentStatus => None,
+        };
         eprintln!(
-            "fuzz {}: {} cases in {:.1} s ({} not events), statuses {:?}",
+            "fuzz {}: {} cases in {:.1} s ({} not events), statuses {:?}{}",
             function.name(),
             tally.cases,
             started.elapsed().as_secs_f64(),
             tally.not_events,
-            tally.statuses
+            tally.statuses,
+            reached.map(|n| format!(", {n} reached Mercado Pago")).unwrap_or_default()
         );
+        if per_function >= 100 && reached == Some(0) {
+            failures.push(format!("{}: no case got past validation and signatures", function.name()));
+        }
         total.cases += tally.cases;
         total.panics += tally.panics;
         total.server_errors += tally.server_errors;
         total.violations += tally.violations;
-    }
-    // The deep paths were reached: charges attempted and payments read at Mercado Pago.
-    let control = app.sandbox.control();
-    let (created, read) =
-        (control.requests_to("POST /v1/payments").len(), control.requests_to("GET /v1/payments/{id}").len());
-    eprintln!("fuzz: reached Mercado Pago with {created} payment requests and {read} payment reads");
-    if per_function >= 100 {
-        assert!(created > 0 && read > 0, "the generated cases must reach past validation and signatures");
     }
     for failure in failures.iter().take(20) {
         eprintln!("{failure}");

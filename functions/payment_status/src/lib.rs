@@ -149,4 +149,35 @@ mod tests {
             .with_path_parameters(std::collections::HashMap::from([("order_id".to_owned(), id.to_owned())]));
         assert_eq!(order_id(&with_param).as_deref(), Some(id));
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn any_path_or_parameter_is_read_without_panicking(path in any::<String>(), param in any::<Option<String>>()) {
+                let event = checkout::http::HttpApiEvent {
+                    path_parameters: param.map(|p| vec![("order_id".to_owned(), p)]).unwrap_or_default(),
+                    ..checkout::http::HttpApiEvent::new("GET", &path)
+                };
+                if let Ok(req) = checkout::http::request_from_event(&event.to_json()) {
+                    if let Some(id) = order_id(&req) {
+                        prop_assert!(uuid::Uuid::parse_str(&id).is_ok_and(|u| u.hyphenated().to_string() == id));
+                    }
+                }
+            }
+
+            #[test]
+            fn a_uuid_in_the_path_is_the_order_id(bytes in any::<[u8; 16]>(), upper in any::<bool>()) {
+                let id = uuid::Uuid::from_bytes(bytes).hyphenated().to_string();
+                let sent = if upper { id.to_uppercase() } else { id.clone() };
+                let req = checkout::http::request_from_event(
+                    &checkout::http::HttpApiEvent::new("GET", &format!("/api/payment_status/{sent}")).to_json(),
+                )
+                .expect("event");
+                prop_assert_eq!(order_id(&req), Some(id));
+            }
+        }
+    }
 }
