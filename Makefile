@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help dev test lint e2e
+.PHONY: help dev test lint e2e fuzz
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -19,6 +19,9 @@ lint: ## Formatting and lints only
 
 e2e: ## Browser tests only (starts its own stack on other ports)
 	@scripts/e2e.sh
+
+fuzz: ## 100,000 arbitrary events per function + schemathesis (1,000 examples per operation); bounded
+	@scripts/fuzz.sh
 
 .PHONY: build deploy set-credentials destroy infra-check
 

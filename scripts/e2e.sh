@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Browser tests: starts the local stack on its own ports (so it can run beside `make dev`), runs the
 # Playwright suite in tests/e2e with Debian's Chromium, and stops the stack.
-# Extra arguments go to `playwright test` (e.g. a spec file, or --grep).
+# Then, with no arguments, schemathesis holds the same stack to docs/openapi.yaml
+# (SCHEMATHESIS_EXAMPLES per operation, default 100). Extra arguments go to `playwright test`
+# (e.g. a spec file, or --grep), and schemathesis is skipped.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 export STACK_NAME=e2e DEV_PORT="${E2E_DEV_PORT:-18080}" SANDBOX_PORT="${E2E_SANDBOX_PORT:-18181}" \
@@ -17,5 +19,9 @@ trap 'exit 130' INT TERM
 stack_up
 
 step "Browser tests (Playwright + Chromium) against $SITE_URL"
-cd "$ROOT/tests/e2e"
-APP_URL="$SITE_URL" MP_SANDBOX_URL="$SANDBOX_URL" STACK_LOGS="$STATE_DIR" npx playwright test "$@"
+(cd "$ROOT/tests/e2e" && APP_URL="$SITE_URL" MP_SANDBOX_URL="$SANDBOX_URL" STACK_LOGS="$STATE_DIR" npx playwright test "$@")
+
+if [ $# -eq 0 ]; then
+  step "API contract: schemathesis (docs/openapi.yaml) against $SITE_URL"
+  SCHEMATHESIS_WEBHOOK_SECRET=$STACK_WEBHOOK_SECRET "$ROOT/scripts/schemathesis.sh" "$SITE_URL" "${SCHEMATHESIS_EXAMPLES:-100}"
+fi

@@ -85,6 +85,8 @@ stack_up() {
     sdk_url=$SANDBOX_URL/js/v2
   fi
 
+  STACK_WEBHOOK_SECRET=$webhook_secret # for the callers' tools that sign webhooks (schemathesis)
+
   step "Starting moto_server (Secrets Manager, DynamoDB, SNS) on $MOTO_URL"
   start_bg moto python "$ROOT/scripts/moto_server.py" --port "$MOTO_PORT" --parent $$
   wait_for "$MOTO_URL" 30 "moto_server"

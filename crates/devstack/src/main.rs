@@ -187,10 +187,19 @@ async fn proxy(State(edge): State<Edge>, req: Request) -> Response {
         return (StatusCode::PAYLOAD_TOO_LARGE, "request too large").into_response();
     };
     let mut upstream = edge.http.request(parts.method.clone(), format!("{}{path_and_query}", edge.api));
+    // A body that is not UTF-8 reaches a function base64-encoded, as API Gateway hands over
+    // bodies that are not text. cargo lambda watch (1.9.2) answers 500 without calling the
+    // function when such a body comes as text (`application/json`, `text/*`); sent as
+    // `application/octet-stream`, it base64-encodes it, and the function answers for itself
+    // (`400 malformed_json`).
+    let binary = std::str::from_utf8(&bytes).is_err();
     for (name, value) in &parts.headers {
-        if !HOP_BY_HOP.contains(&name.as_str()) {
+        if !HOP_BY_HOP.contains(&name.as_str()) && !(binary && name == axum::http::header::CONTENT_TYPE) {
             upstream = upstream.header(name, value);
         }
+    }
+    if binary {
+        upstream = upstream.header(axum::http::header::CONTENT_TYPE, "application/octet-stream");
     }
     let started = std::time::Instant::now();
     match upstream.body(bytes).send().await {
