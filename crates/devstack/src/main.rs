@@ -194,7 +194,8 @@ async fn proxy(State(edge): State<Edge>, req: Request) -> Response {
     // (`400 malformed_json`).
     let binary = std::str::from_utf8(&bytes).is_err();
     for (name, value) in &parts.headers {
-        if !HOP_BY_HOP.contains(&name.as_str()) && !(binary && name == axum::http::header::CONTENT_TYPE) {
+        let replaced = binary && name == axum::http::header::CONTENT_TYPE;
+        if !(HOP_BY_HOP.contains(&name.as_str()) || replaced) {
             upstream = upstream.header(name, value);
         }
     }
