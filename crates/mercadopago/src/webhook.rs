@@ -23,7 +23,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
@@ -205,7 +205,8 @@ mod tests {
 
     const SECRET: &str = "your_secret_key_here";
     const REQUEST_ID: &str = "2066ca19-c6f1-498a-be75-1923005edd06";
-    /// Test vectors: `shared/reference/mercadopago-api.md` §7.2 item 8.
+    /// Test vectors: docs/mercadopago.md#test-vectors (computed by us: Mercado Pago publishes
+    /// none).
     const V1_WITH_ID: &str = "2950837c0ba1681e168f193fb68dad2d33a2372e6cf86379ca8eeaa965009294";
     const V1_WITHOUT_ID: &str = "a2d8b9f2183063522f01ca8d71f1cf68f92eaeeeb2359d29caaf1a7b424f9ee6";
 

@@ -1,4 +1,4 @@
-//! Webhook delivery the way Mercado Pago does it (`shared/reference/mercadopago-api.md` §7):
+//! Webhook delivery the way Mercado Pago does it (docs/mercadopago.md#webhooks):
 //!
 //! `POST <notification_url>?data.id=<payment id>&type=payment` with headers
 //! `x-signature: ts=<ts>,v1=<hex HMAC-SHA256>`, `x-request-id: <uuid>`, `x-retry: <n>`,
@@ -9,13 +9,14 @@
 //! times. Each attempt is signed afresh (new `x-request-id` and `ts`).
 //!
 //! This module signs on its own (not through the `mercadopago` crate's verifier) so the two
-//! implementations check each other; both are tested against the reference's test vectors.
+//! implementations check each other; both are tested against the same test vectors
+//! (docs/mercadopago.md#test-vectors).
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
@@ -242,7 +243,8 @@ pub(crate) const POLL: Duration = Duration::from_millis(10);
 mod tests {
     use super::*;
 
-    /// Test vectors from `shared/reference/mercadopago-api.md` §7.2 item 8.
+    /// Test vectors from docs/mercadopago.md#test-vectors (computed by us: Mercado Pago
+    /// publishes none).
     #[test]
     fn signature_matches_the_reference_test_vector() {
         assert_eq!(

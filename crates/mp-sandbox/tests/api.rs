@@ -16,7 +16,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use mp_sandbox::scenario::SCENARIOS;
 use mp_sandbox::site::SiteId;
 use mp_sandbox::{Fault, FaultKind, ForgedWebhook, Sandbox, SandboxConfig, Settlement};
