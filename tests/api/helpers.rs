@@ -321,7 +321,9 @@ impl TestApp {
         env.extend(options.env);
         let services = || Services::new(config(&env), &sdk).expect("services");
         let process = process_payment::Deps { services: services(), wait_for_in_flight: Duration::from_secs(10) };
-        let notifications = Arc::new(notifications::Deps::new(services()).expect("notifications deps"));
+        let notifications = Arc::new(notifications::Deps {
+            services: Services::new_with(config(&env), &sdk, notifications::webhook_timeouts).expect("services"),
+        });
         let _ = adapter_slot.set(Arc::clone(&notifications));
         let status = payment_status::Deps { services: services() };
         let store = OrderStore::new(aws_sdk_dynamodb::Client::new(&sdk), table.clone());

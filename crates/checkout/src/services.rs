@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use mercadopago::{IdempotencyKey, Payment, PaymentCreateRequest, SearchRequest};
+use mercadopago::{ClientConfig, IdempotencyKey, Payment, PaymentCreateRequest, SearchRequest};
 use secrecy::SecretString;
 
 use crate::catalog::{Catalog, CatalogError};
@@ -60,17 +60,46 @@ pub struct Services {
 
 impl Services {
     /// Builds everything from the process environment (the functions' `main`).
+    ///
+    /// # Errors
+    /// A missing or invalid setting, catalog or Mercado Pago client configuration.
     pub async fn from_env() -> Result<Services, InitError> {
+        Self::from_env_with(|_| {}).await
+    }
+
+    /// [`Services::from_env`], with `tune` adjusting the Mercado Pago client's settings (e.g.
+    /// shorter timeouts) before the one client is built.
+    ///
+    /// # Errors
+    /// As [`Services::from_env`].
+    pub async fn from_env_with(tune: impl FnOnce(&mut ClientConfig)) -> Result<Services, InitError> {
         let config = Config::from_env()?;
         let sdk = crate::aws::load().await;
-        Self::new(config, &sdk)
+        Self::new_with(config, &sdk, tune)
     }
 
     /// Builds everything from a configuration and an AWS SDK configuration (tests point the
     /// latter at moto).
+    ///
+    /// # Errors
+    /// As [`Services::from_env`].
     pub fn new(config: Config, sdk: &aws_config::SdkConfig) -> Result<Services, InitError> {
+        Self::new_with(config, sdk, |_| {})
+    }
+
+    /// [`Services::new`] with `tune` adjusting the Mercado Pago client's settings first.
+    ///
+    /// # Errors
+    /// As [`Services::from_env`].
+    pub fn new_with(
+        config: Config,
+        sdk: &aws_config::SdkConfig,
+        tune: impl FnOnce(&mut ClientConfig),
+    ) -> Result<Services, InitError> {
         let catalog = Catalog::load(config.catalog_path.as_deref())?;
-        let mp = mercadopago::Client::new(config.mercadopago_client_config()?)?;
+        let mut mp_config = config.mercadopago_client_config()?;
+        tune(&mut mp_config);
+        let mp = mercadopago::Client::new(mp_config)?;
         let secrets = SecretsCache::new(
             Arc::new(aws_sdk_secretsmanager::Client::new(sdk)),
             config.mp_secret_arn.clone(),
@@ -79,12 +108,6 @@ impl Services {
         let store = OrderStore::new(aws_sdk_dynamodb::Client::new(sdk), config.orders_table.clone());
         let events = OrderEvents::new(aws_sdk_sns::Client::new(sdk), config.order_events_topic_arn()?.to_owned());
         Ok(Services { config, catalog, mp, secrets, store, events })
-    }
-
-    /// Replaces the Mercado Pago client (e.g. with other timeouts).
-    pub fn with_mp(mut self, mp: mercadopago::Client) -> Self {
-        self.mp = mp;
-        self
     }
 
     /// Runs `call` with the access token; on 401, refetches the secret and runs it once more.

@@ -36,19 +36,22 @@ pub const WEBHOOK_REQUEST_TIMEOUT: Duration = Duration::from_secs(4);
 pub const WEBHOOK_RETRY_BUDGET: Duration = Duration::from_secs(10);
 
 impl Deps {
-    /// From the process environment (cold start).
+    /// From the process environment (cold start): one Mercado Pago client, built with
+    /// [`webhook_timeouts`].
+    ///
+    /// # Errors
+    /// A missing or invalid setting.
     pub async fn from_env() -> Result<Deps, checkout::services::InitError> {
-        Ok(Deps::new(Services::from_env().await?)?)
+        Ok(Deps { services: Services::from_env_with(webhook_timeouts).await? })
     }
+}
 
-    /// Wraps services, tightening the Mercado Pago client's timeouts for webhook answers.
-    pub fn new(services: Services) -> Result<Deps, mercadopago::Error> {
-        let mut config = services.mp.config().clone();
-        config.request_timeout = config.request_timeout.min(WEBHOOK_REQUEST_TIMEOUT);
-        config.retry.budget = config.retry.budget.min(WEBHOOK_RETRY_BUDGET);
-        let mp = mercadopago::Client::new(config)?;
-        Ok(Deps { services: services.with_mp(mp) })
-    }
+/// Tightens the Mercado Pago client's timeouts for webhook answers: at most
+/// [`WEBHOOK_REQUEST_TIMEOUT`] per attempt and [`WEBHOOK_RETRY_BUDGET`] in all, well inside the
+/// 22 s Mercado Pago waits for an answer.
+pub fn webhook_timeouts(config: &mut mercadopago::ClientConfig) {
+    config.request_timeout = config.request_timeout.min(WEBHOOK_REQUEST_TIMEOUT);
+    config.retry.budget = config.retry.budget.min(WEBHOOK_RETRY_BUDGET);
 }
 
 fn ok(outcome: &str) -> Response<Body> {
@@ -131,4 +134,20 @@ async fn process(deps: &Deps, req: &Request) -> Result<Response<Body>, ApiError>
 fn unavailable(e: impl std::fmt::Display) -> ApiError {
     tracing::error!(error = %e, "internal failure; Mercado Pago will retry");
     ApiError::ServiceUnavailable { retry_after: Duration::from_secs(30) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn webhook_answers_use_tighter_mercado_pago_timeouts() {
+        let mut config = mercadopago::ClientConfig::default();
+        assert!(config.request_timeout > WEBHOOK_REQUEST_TIMEOUT && config.retry.budget > WEBHOOK_RETRY_BUDGET);
+        webhook_timeouts(&mut config);
+        assert_eq!((config.request_timeout, config.retry.budget), (WEBHOOK_REQUEST_TIMEOUT, WEBHOOK_RETRY_BUDGET));
+        config.request_timeout = Duration::from_secs(1);
+        webhook_timeouts(&mut config);
+        assert_eq!(config.request_timeout, Duration::from_secs(1), "a shorter setting is kept");
+    }
 }
