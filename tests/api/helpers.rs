@@ -548,7 +548,7 @@ pub(crate) fn contract_violation(resp: &Response<Body>) -> Option<String> {
     (status >= 500 && status != 503).then(|| format!("{status}: {body}"))
 }
 
-/// The body Mercado Pago sends (reference §7.1); the handler must not trust it.
+/// The body Mercado Pago sends (docs/mercadopago.md#delivery); the handler must not trust it.
 pub(crate) fn notification_body(data_id: &str, topic: &str) -> Value {
     json!({"action": format!("{topic}.updated"), "api_version": "v1", "data": {"id": data_id},
            "date_created": "2026-11-21T10:04:58.396-04:00", "id": 12345, "live_mode": false,

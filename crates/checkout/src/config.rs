@@ -111,10 +111,11 @@ pub struct Config {
     pub allowed_origin: Option<String>,
 }
 
-/// Default webhook tolerance: 10 minutes. Mercado Pago documents no window (reference §7.2 item
-/// 6). A replayed webhook cannot do harm here, because the handler never trusts the body and
-/// re-reads the payment from the API, so the window only needs to bound replays while leaving
-/// room for clock skew and for deliveries that queue at Mercado Pago for a few minutes.
+/// Default webhook tolerance: 10 minutes. Mercado Pago documents no window
+/// (docs/mercadopago.md#timestamp-and-tolerance). A replayed webhook cannot do harm here,
+/// because the handler never trusts the body and re-reads the payment from the API, so the
+/// window only needs to bound replays while leaving room for clock skew and for deliveries that
+/// queue at Mercado Pago for a few minutes.
 pub const DEFAULT_WEBHOOK_TOLERANCE: Duration = Duration::from_secs(600);
 
 impl Config {

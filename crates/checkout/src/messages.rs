@@ -2,10 +2,14 @@
 //! Portuguese and English.
 //!
 //! The wording of the card results follows Mercado Pago's "Payment creation results" page
-//! (`shared/reference/mercadopago-api.md` §2.2: the English table, and its Spanish original
-//! `collection-creation-results.es.md`; Portuguese from the pt-BR page). Details of the extended
-//! list have no suggested text; ours is written in the same tone. Placeholders: `{amount}`,
-//! `{payment_method}`, `{installments}`, `{statement_descriptor}`.
+//! (docs/mercadopago.md#statuses-and-buyer-messages): the English table
+//! (<https://www.mercadopago.com.mx/developers/en/docs/checkout-api-payments/response-handling/collection-results>),
+//! its Spanish original
+//! (<https://www.mercadopago.com.mx/developers/es/docs/checkout-api/response-handling/collection-results>)
+//! and the Portuguese page
+//! (<https://www.mercadopago.com.br/developers/pt/docs/checkout-api/response-handling/query-results>).
+//! Details of the extended list have no suggested text; ours is written in the same tone.
+//! Placeholders: `{amount}`, `{payment_method}`, `{installments}`, `{statement_descriptor}`.
 
 use rust_decimal::Decimal;
 
@@ -414,7 +418,8 @@ mod tests {
 
     #[test]
     fn every_documented_detail_has_a_message_in_every_language() {
-        // The full list from reference §2.2 (card subset and extended list).
+        // The full list of Mercado Pago's "Payment creation results" page (card subset and
+        // extended list; docs/mercadopago.md#statuses-and-buyer-messages).
         let documented = [
             ("approved", "accredited"),
             ("approved", "partially_refunded"),

@@ -11,11 +11,12 @@ use url::Url;
 use crate::error::{ApiErrorBody, Error};
 use crate::types::{Payment, PaymentCreateRequest, SearchRequest, SearchResponse};
 
-/// Mercado Pago's API host (reference §0: `NODE:src/utils/config/index.ts` `BASE_URL`).
+/// Mercado Pago's API host (docs/mercadopago.md#api-basics; `BASE_URL` in
+/// <https://github.com/mercadopago/sdk-nodejs/blob/master/src/utils/config/index.ts>).
 pub const DEFAULT_BASE_URL: &str = "https://api.mercadopago.com";
 
 /// The `X-Idempotency-Key` of one logical operation: 1–64 characters of `[A-Za-z0-9_-]`.
-/// Mercado Pago suggests a UUID v4 (reference §1.1). Retries of the same operation reuse it;
+/// Mercado Pago suggests a UUID v4 (docs/mercadopago.md#x-idempotency-key). Retries of the same operation reuse it;
 /// that is what makes a retried create return the first payment instead of charging again.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct IdempotencyKey(String);
@@ -190,8 +191,8 @@ impl Client {
         self.config.base_url.join(path).map_err(|e| Error::Config(format!("URL for {path}: {e}")))
     }
 
-    /// `POST /v1/payments` (reference §1): creates a card payment, or, when `idempotency_key` was
-    /// used before, returns the payment it created. A rejected card is `Ok` with
+    /// `POST /v1/payments` (docs/mercadopago.md#create-a-payment): creates a card payment, or,
+    /// when `idempotency_key` was used before, returns the payment it created. A rejected card is `Ok` with
     /// `status == Rejected`. Retries per [`RetryPolicy`] with the same key.
     ///
     /// Errors: [`Error::Api`] for validation (400, with cause codes), credentials (401) and state
@@ -218,14 +219,14 @@ impl Client {
         Ok(payment)
     }
 
-    /// `GET /v1/payments/{id}` (reference §5.1). 404 (cause 2000) is an [`Error::Api`].
+    /// `GET /v1/payments/{id}` (docs/mercadopago.md#get-a-payment). 404 (cause 2000) is an [`Error::Api`].
     #[tracing::instrument(name = "mercadopago.get_payment", skip_all, fields(payment_id = id))]
     pub async fn get_payment(&self, access_token: &SecretString, id: u64) -> Result<Payment, Error> {
         let url = self.url(&format!("/v1/payments/{id}"))?;
         self.send(|| self.http.get(url.clone()).header(AUTHORIZATION, bearer(access_token))).await
     }
 
-    /// `GET /v1/payments/search` (reference §5.2).
+    /// `GET /v1/payments/search` (docs/mercadopago.md#search-payments).
     #[tracing::instrument(name = "mercadopago.search_payments", skip_all)]
     pub async fn search_payments(
         &self,

@@ -1,5 +1,5 @@
 //! Errors, keeping Mercado Pago's envelope `{message, error, status, cause[]}`
-//! (`shared/reference/mercadopago-api.md` §4.1).
+//! (docs/mercadopago.md#error-envelope).
 
 use std::time::Duration;
 
@@ -10,7 +10,7 @@ use serde_json::Value;
 /// `"card-120"`), so it is kept as JSON.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cause {
-    /// Mercado Pago's cause code (§4.3), number or string.
+    /// Mercado Pago's cause code (docs/mercadopago.md#cause-codes), number or string.
     #[serde(default)]
     pub code: Value,
     /// Mercado Pago's text.
@@ -118,7 +118,8 @@ impl Error {
     }
 
     /// Worth retrying with the same idempotency key: 429, 5xx, or no answer. Mercado Pago's
-    /// SDKs retry the same set: `[429, 500, 502, 503, 504]` and network errors (reference §9).
+    /// SDKs retry the same set: `[429, 500, 502, 503, 504]` and network errors
+    /// (docs/mercadopago.md#rate-limits-and-retries).
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api { status, .. } => *status == 429 || (500..=599).contains(status),

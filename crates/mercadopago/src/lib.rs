@@ -11,8 +11,8 @@
 //!   timestamp tolerance).
 //! - [`amount`] converts `Decimal` amounts to and from the API's JSON numbers.
 //!
-//! Field names and behaviour follow `shared/reference/mercadopago-api.md` (sections cited on
-//! each item). It knows nothing about AWS or Lambda.
+//! Field names and behaviour follow Mercado Pago's API, as summed up with public sources in
+//! docs/mercadopago.md (sections cited on each item). It knows nothing about AWS or Lambda.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), mercadopago::Error> {

@@ -1,7 +1,7 @@
 //! Request and response types of the Payments API, with Mercado Pago's field names
-//! (`shared/reference/mercadopago-api.md` §1.2 request, §1.4 payment resource, §2 statuses, §5.2
-//! search). Responses keep only what a checkout reads and tolerate missing or extra fields;
-//! the rest of the resource is kept in `extra`.
+//! (docs/mercadopago.md: "Create a payment", "The payment resource", "Statuses and buyer
+//! messages", "Search payments"). Responses keep only what a checkout reads and tolerate missing
+//! or extra fields; the rest of the resource is kept in `extra`.
 
 use std::fmt;
 
@@ -60,7 +60,7 @@ impl fmt::Debug for Payer {
 /// Body of `POST /v1/payments` for a card payment.
 ///
 /// Mercado Pago's minimum is `token`, `transaction_amount`, `installments`, `payment_method_id`
-/// and `payer.email` (reference §1.2).
+/// and `payer.email` (docs/mercadopago.md#create-a-payment).
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct PaymentCreateRequest {
     /// Amount in currency units (a JSON number, see [`crate::amount`]).
@@ -83,7 +83,8 @@ pub struct PaymentCreateRequest {
     /// The integrator's reference (our order id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_reference: Option<String>,
-    /// Where Mercado Pago posts webhooks for this payment (max 248 characters per the reference).
+    /// Where Mercado Pago posts webhooks for this payment (max 248 characters per the create
+    /// payment reference, docs/mercadopago.md#create-a-payment).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notification_url: Option<String>,
     /// Text on the buyer's card statement.
@@ -115,7 +116,8 @@ impl fmt::Debug for PaymentCreateRequest {
     }
 }
 
-/// Payment `status` (reference §2.1). Unknown values are kept in `Other`.
+/// Payment `status` (docs/mercadopago.md#statuses-and-buyer-messages). Unknown values are kept
+/// in `Other`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PaymentStatus {
     /// Waiting for the buyer (not used by card payments except 3DS).
@@ -227,7 +229,8 @@ pub struct CardSummary {
     pub last_four_digits: Option<String>,
 }
 
-/// The payment resource (reference §1.4), as create, get and search return it.
+/// The payment resource (docs/mercadopago.md#the-payment-resource), as create, get and search
+/// return it.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Payment {
     /// Numeric id.
@@ -314,7 +317,7 @@ impl Payment {
     }
 }
 
-/// Query of `GET /v1/payments/search` (reference §5.2).
+/// Query of `GET /v1/payments/search` (docs/mercadopago.md#search-payments).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct SearchRequest {
     /// Only payments with this reference.
@@ -371,7 +374,8 @@ mod tests {
 
     #[test]
     fn the_reference_fixture_parses() {
-        // The approved payment fixture from reference §1.4 (trimmed).
+        // The approved payment fixture of Mercado Pago's Java SDK (trimmed):
+        // https://github.com/mercadopago/sdk-java/blob/master/src/test/java/com/mercadopago/resources/mocks/response/payment/payment_base.json
         let p: Payment = serde_json::from_value(json!({
             "id":17_014_025_134_u64,"date_created":"2022-01-10T10:10:10.000-00:00","date_approved":"2022-01-10T10:10:10.000-00:00",
             "date_last_updated":"2022-01-10T10:10:10.000-00:00","issuer_id":"24","payment_method_id":"master",

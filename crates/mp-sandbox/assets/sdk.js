@@ -6,7 +6,8 @@
  *   const mp = new MercadoPago('TEST-sandbox-public-key', { locale: 'es-AR' });
  *   const cardForm = mp.cardForm({ amount: '100.00', iframe: true, form: {...}, callbacks: {...} });
  *
- * What it offers (the documented API of MercadoPago.js v2, see mercadopago-api.md §8):
+ * What it offers (the documented API of MercadoPago.js v2,
+ * https://github.com/mercadopago/sdk-js/tree/main/docs; see docs/mercadopago.md#mercadopagojs):
  *   - core methods: getIdentificationTypes, getPaymentMethods, getIssuers, getInstallments,
  *     createCardToken;
  *   - mp.cardForm(...): fills the identification, issuer and installment selects, creates the
@@ -137,7 +138,10 @@
     }];
   }
 
-  /** Card-data error codes and messages documented for tokenization (mercadopago-api.md §4.5). */
+  /**
+   * Card-data error codes and messages documented for tokenization
+   * (https://www.mercadopago.com.mx/developers/en/docs/checkout-api-payments/response-handling/data-insertion-errors).
+   */
   const TOKEN_CODES = {
     cardNumber: ['205', 'Enter card number.', 'E301', 'Enter a valid card number.'],
     securityCode: ['224', 'Enter security code.', 'E203', 'Check security code.'],
@@ -158,7 +162,7 @@
     return validate(field, v, cfg, true).map((e) => ({ code: TOKEN_CODES[e.field][2], message: TOKEN_CODES[e.field][3], field }));
   }
 
-  /** Errors of the non-card fields of a card form (names and documents, §4.5 codes). */
+  /** Errors of the non-card fields of a card form (names and documents; same page's codes). */
   function holderErrors({ cardholderName, identificationType, identificationNumber }, types, needsId) {
     const errors = [];
     const e = (code, message, field) => errors.push({ code, message, field });

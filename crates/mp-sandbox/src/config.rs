@@ -6,7 +6,8 @@ use std::time::Duration;
 use crate::site::SiteId;
 
 /// Unit of the `ts` part of `x-signature`. Mercado Pago's docs say milliseconds while its payment
-/// example and every official SDK validator use seconds (reference §7.2 item 6), so both exist.
+/// example and the official SDK validators use seconds
+/// (docs/mercadopago.md#timestamp-and-tolerance), so both exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TsUnit {
     /// Unix seconds (the payments example, `ts=1704908010`).
@@ -29,9 +30,9 @@ impl std::str::FromStr for TsUnit {
 
 /// How webhooks are retried until the receiver answers 200 or 201.
 ///
-/// Mercado Pago waits 22 s for an answer and retries every 15 minutes, then less often (reference
-/// §7.3); the sandbox keeps the shape (exponential backoff, bounded) with configurable timings so
-/// tests stay fast.
+/// Mercado Pago waits 22 s for an answer and retries every 15 minutes, then less often
+/// (docs/mercadopago.md#answer-and-retries); the sandbox keeps the shape (exponential backoff,
+/// bounded) with configurable timings so tests stay fast.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WebhookRetry {
     /// Delay before the first retry; doubles each time.
@@ -77,7 +78,7 @@ pub struct SandboxConfig {
     pub webhook_retry: WebhookRetry,
     /// Unit of `ts` in `x-signature`.
     pub webhook_ts_unit: TsUnit,
-    /// How long a card token can be used (Mercado Pago: 7 days, reference §1.2).
+    /// How long a card token can be used (Mercado Pago: 7 days, docs/mercadopago.md#card-tokens).
     pub card_token_ttl: Duration,
 }
 

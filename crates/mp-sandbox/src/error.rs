@@ -1,7 +1,7 @@
 //! Mercado Pago's error envelope: `{"message", "error", "status", "cause": [{"code", "description", "data"}]}`.
 //!
-//! Shapes and codes follow `shared/reference/mercadopago-api.md` §4: the 401 bodies of §4.2, the
-//! `cause.code` catalogue of §4.3 and the refund codes of §4.4. `data` carries
+//! Shapes and codes follow docs/mercadopago.md#errors: the error envelope and its 401 bodies,
+//! the `cause.code` catalogue (#cause-codes) and the refund codes (#refunds). `data` carries
 //! `"<dd-MM-yyyyTHH:mm:ssUTC>;<request uuid>"` as the real API does for 400/404 causes.
 
 use axum::response::{IntoResponse, Response};
@@ -65,7 +65,8 @@ impl MpError {
         }
     }
 
-    /// 401 when no access token was sent (body seen on `PUT /v1/payments/{id}`, reference §4.2).
+    /// 401 when no access token was sent (body seen on `PUT /v1/payments/{id}`,
+    /// <https://github.com/mercadopago/sdk-php/issues/118>).
     pub fn missing_access_token() -> Self {
         let text = "Must provide your access_token to proceed";
         MpError {
@@ -76,9 +77,9 @@ impl MpError {
         }
     }
 
-    /// 401 for a wrong, rotated or expired access token. The exact body is "probable, not
-    /// confirmed" (reference §4.2 and §10.5): `{"message":"invalid_token","error":"not_found",
-    /// "status":401,"cause":[]}`.
+    /// 401 for a wrong, rotated or expired access token. Mercado Pago does not document the exact
+    /// body for the payments API; ours is our choice (docs/mercadopago.md#error-envelope):
+    /// `{"message":"invalid_token","error":"not_found","status":401,"cause":[]}`.
     pub fn invalid_access_token() -> Self {
         MpError { status: StatusCode::UNAUTHORIZED, message: "invalid_token".into(), error: "not_found", cause: vec![] }
     }
@@ -88,8 +89,9 @@ impl MpError {
         Self::with_cause(StatusCode::NOT_FOUND, "not_found", 2000, "Payment not found")
     }
 
-    /// 400 for a public-key endpoint called without a usable `public_key` (reference §6.3: `1000`
-    /// "the credentials are required", `1001` "public_key not found").
+    /// 400 for a public-key endpoint called without a usable `public_key` (`1000` "the
+    /// credentials are required", `1001` "public_key not found";
+    /// docs/mercadopago.md#card-form-lookups).
     pub fn public_key(missing: bool) -> Self {
         if missing {
             Self::bad_request(1000, "the credentials are required")
@@ -98,7 +100,7 @@ impl MpError {
         }
     }
 
-    /// 404 for a route the API does not have (reference §4.2, "unknown route").
+    /// 404 for a route the API does not have (docs/mercadopago.md#error-envelope, "Unknown route").
     pub fn route_not_found() -> Self {
         MpError {
             status: StatusCode::NOT_FOUND,

@@ -1,6 +1,6 @@
 //! An offline stand-in for the part of Mercado Pago a card checkout talks to.
 //!
-//! It speaks Mercado Pago's wire protocol (`shared/reference/mercadopago-api.md`): card tokens,
+//! It speaks Mercado Pago's wire protocol (docs/mercadopago.md): card tokens,
 //! payments (create with `X-Idempotency-Key`, get, search, capture, cancel, refunds), payment
 //! methods, issuers, installments, identification types, the error envelope and cause codes, and
 //! HMAC-signed webhooks with retries. Test outcomes come from the cardholder-name codes

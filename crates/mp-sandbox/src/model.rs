@@ -1,7 +1,7 @@
 //! Wire shapes of the resources the sandbox serves: payments, refunds, card tokens and webhook
-//! notifications. Field names are Mercado Pago's (`shared/reference/mercadopago-api.md` §1.4
-//! payment resource, §5.3 refund, §6.1 card token, §7.1 notification body). Amounts are
-//! `Decimal`s written as JSON numbers, as the API does.
+//! notifications. Field names are Mercado Pago's (docs/mercadopago.md, sections "The payment
+//! resource", "Refunds", "Card tokens" and "Webhooks"). Amounts are `Decimal`s written as JSON
+//! numbers, as the API does.
 
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -32,7 +32,7 @@ pub struct Identification {
 }
 
 /// `payer` of a payment. `email` and `identification` are only returned when the payment is
-/// approved, refunded or charged back (reference §1.4, "emulator-relevant note").
+/// approved, refunded or charged back (docs/mercadopago.md#the-payment-resource).
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]
 pub struct Payer {
     /// Payer id (null for guests).
@@ -128,7 +128,7 @@ pub struct PaymentMethodRef {
     pub issuer_id: String,
 }
 
-/// A refund (reference §5.3).
+/// A refund (docs/mercadopago.md#refunds).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Refund {
     /// Refund id.
@@ -164,7 +164,8 @@ pub struct Refund {
     pub partition_details: Vec<Value>,
 }
 
-/// The payment resource (reference §1.4), as `POST/GET/PUT /v1/payments` return it.
+/// The payment resource (docs/mercadopago.md#the-payment-resource), as `POST/GET/PUT
+/// /v1/payments` return it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Payment {
     /// Numeric id, increasing.
@@ -246,7 +247,7 @@ pub struct Payment {
     pub call_for_authorize_id: Option<String>,
 }
 
-/// A card token resource (reference §6.1).
+/// A card token resource (docs/mercadopago.md#card-tokens).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct CardToken {
     /// 32 hex characters.
@@ -290,7 +291,7 @@ pub struct NotificationData {
     pub id: String,
 }
 
-/// A webhook body (reference §7.1).
+/// A webhook body (docs/mercadopago.md#delivery).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Notification {
     /// `payment.created` or `payment.updated`.

@@ -1,12 +1,13 @@
 //! The one table that decides a test payment's outcome from the cardholder name.
 //!
 //! Mercado Pago's sandbox picks the result of a test card payment from a code written as the
-//! cardholder name (`shared/reference/mercadopago-api.md` §3.2). The codes and descriptions are
-//! Mercado Pago's; the `status`/`status_detail` pairs are **inferred** (only `APRO` →
-//! `approved/accredited` is confirmed), following the mapping the reference recommends. Two codes
-//! have no obvious mapping and are our choice, marked below. A name that starts with no code is
-//! approved, like `APRO` (also our choice: the real sandbox's behaviour for other names is not
-//! documented).
+//! cardholder name (docs/mercadopago.md#test-cards). The codes and descriptions are Mercado
+//! Pago's; the `status`/`status_detail` pairs are **inferred** (only `APRO` →
+//! `approved/accredited` is confirmed): each description is matched to the documented
+//! `status_detail` with the same meaning (docs/mercadopago.md#statuses-and-buyer-messages). Two
+//! codes have no obvious mapping and are our choice, marked below. A name that starts with no
+//! code is approved, like `APRO` (also our choice: the real sandbox's behaviour for other names
+//! is not documented).
 
 use rust_decimal::Decimal;
 

@@ -1,8 +1,9 @@
 //! Per-site data: currency, identification types, card payment methods (with the BINs of
 //! Mercado Pago's documented test cards), issuers and installment plans.
 //!
-//! Sources: `shared/reference/mercadopago-api.md` §3.1 (test cards per site), §6.3–§6.6 (shapes of
-//! `payment_methods`, `search`, `card_issuers`, `installments`, `identification_types`).
+//! Sources: docs/mercadopago.md#test-cards (test cards per site) and
+//! docs/mercadopago.md#card-form-lookups (shapes of `payment_methods`, `search`, `card_issuers`,
+//! `installments`, `identification_types`).
 //! Issuer ids and names, amount limits and installment rates are sandbox values, not Mercado
 //! Pago's: they only need to be plausible and stable so a card form can be exercised end to end.
 

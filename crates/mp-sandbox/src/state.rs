@@ -140,7 +140,7 @@ impl State {
 }
 
 /// Only approved, refunded and charged-back payments show the payer's e-mail and document
-/// (reference §1.4).
+/// (docs/mercadopago.md#the-payment-resource).
 pub(crate) fn payment_view(p: &Payment) -> Payment {
     let mut view = p.clone();
     if !matches!(p.status.as_str(), "approved" | "refunded" | "charged_back") {
@@ -446,7 +446,8 @@ impl Inner {
         Ok(payment_view(p))
     }
 
-    /// `PUT /v1/payments/{id}` with `{"capture": true, "transaction_amount"?}` (reference §5.4).
+    /// `PUT /v1/payments/{id}` with `{"capture": true, "transaction_amount"?}`
+    /// (docs/mercadopago.md#capture-and-cancel).
     pub(crate) fn capture(&mut self, id: u64, amount: Option<Decimal>) -> Result<Payment, MpError> {
         let p = self.payment_mut(id)?;
         if p.status != "authorized" {
@@ -467,7 +468,7 @@ impl Inner {
     }
 
     /// `PUT /v1/payments/{id}` with `{"status": "cancelled"}`: allowed for pending, in-process
-    /// and authorized payments (reference §5.4).
+    /// and authorized payments (docs/mercadopago.md#capture-and-cancel).
     pub(crate) fn cancel(&mut self, id: u64) -> Result<Payment, MpError> {
         let p = self.payment_mut(id)?;
         if !matches!(p.status.as_str(), "pending" | "in_process" | "authorized") {
@@ -506,7 +507,8 @@ impl Inner {
             return Err(MpError::bad_request(4040, "amount attribute must be positive"));
         }
         if amount > available {
-            // Our choice: the reference lists no code for "more than what is left".
+            // Our choice: Mercado Pago's refund reference lists no code for "more than what is
+            // left" (docs/mercadopago.md#refunds).
             return Err(MpError::bad_request(2063, "The action requested is not valid for the current payment state"));
         }
         let at = now();

@@ -1,9 +1,10 @@
 //! Validation of `POST /v1/payments` and `POST /v1/card_tokens` bodies into typed requests, with
-//! Mercado Pago's cause codes (`shared/reference/mercadopago-api.md` §4.3).
+//! Mercado Pago's cause codes (docs/mercadopago.md#cause-codes; the full list is in the create
+//! payment reference, <https://www.mercadopago.com.ar/developers/en/reference/payments/_payments/post>).
 //!
-//! The API reports the first problem it finds; so do we. Where the reference offers two codes for
-//! one problem (e.g. 4002/4023 for a null amount), the first listed is used. Codes used for
-//! problems the reference does not pin down are marked "our choice".
+//! The API reports the first problem it finds; so do we. Where that reference offers two codes
+//! for one problem (e.g. 4002/4023 for a null amount), the first listed is used. Codes used for
+//! problems it does not pin down are marked "our choice".
 
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};

@@ -1,7 +1,7 @@
 //! `POST /api/process_payment`: charge a card for items from the catalog, at most once per
 //! `Idempotency-Key`.
 //!
-//! Contract (`shared/DESIGN.md`, "The checkout API"):
+//! Contract (README.md, "The checkout API"; machine-readable: docs/openapi.yaml):
 //! - header `Idempotency-Key` (required; one per checkout attempt): it is also the
 //!   `X-Idempotency-Key` Mercado Pago receives. The same key with the same body returns the
 //!   first result and never charges twice; with another body it is `409 idempotency_key_reused`.
@@ -49,7 +49,8 @@ impl Deps {
         let services = Services::from_env().await?;
         if services.config.notification_url.is_none() {
             // Payments are then created without `notification_url`, and Mercado Pago posts
-            // webhooks to the URL configured in Your integrations → Webhooks (reference §7.3).
+            // webhooks to the URL configured in Your integrations → Webhooks
+            // (docs/mercadopago.md#delivery).
             tracing::warn!("NOTIFICATION_URL is not set: relying on the webhook URL configured in Mercado Pago");
         }
         Ok(Deps { services, wait_for_in_flight: Duration::from_secs(10) })
@@ -211,7 +212,7 @@ fn is_refusal(e: &mercadopago::Error) -> bool {
     e.status().is_some_and(|s| (400..500).contains(&s) && s != 401 && s != 429)
 }
 
-/// Field errors from Mercado Pago's cause codes (`shared/reference/mercadopago-api.md` §4.3).
+/// Field errors from Mercado Pago's cause codes (docs/mercadopago.md#cause-codes).
 fn failure_from(e: &mercadopago::Error) -> Failure {
     let mut fields = FieldErrors::default();
     for cause in e.body().map(|b| b.cause.as_slice()).unwrap_or_default() {

@@ -1,5 +1,5 @@
 //! The payments API: `POST/GET/PUT /v1/payments`, search and refunds
-//! (`shared/reference/mercadopago-api.md` §1, §5).
+//! (docs/mercadopago.md#payments, #refunds).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,7 +17,8 @@ use crate::state::{payment_view, State};
 use crate::validate::{self, decimal_from_json};
 use crate::webhooks;
 
-/// Checks `Authorization: Bearer <access token>` (reference §4.2 for the 401 bodies).
+/// Checks `Authorization: Bearer <access token>` (the 401 bodies:
+/// docs/mercadopago.md#error-envelope).
 pub(crate) fn bearer(state: &State, headers: &HeaderMap) -> Result<(), MpError> {
     let header = headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let token = header.and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer "))).map(str::trim);
@@ -29,7 +30,8 @@ pub(crate) fn bearer(state: &State, headers: &HeaderMap) -> Result<(), MpError> 
 }
 
 /// `X-Idempotency-Key`. Required on creates and refunds; a missing key is refused with the
-/// refunds API's cause 4292 (reference §4.4; our choice for payments, whose reference has none).
+/// refunds API's cause 4292 (docs/mercadopago.md#refunds; our choice for payments, whose API
+/// reference lists no code for it).
 fn idempotency_key(headers: &HeaderMap) -> Result<String, MpError> {
     headers
         .get("x-idempotency-key")
@@ -115,7 +117,7 @@ pub(crate) async fn update_payment(
 
 /// Largest `limit` accepted by search (cause 1000 above it).
 const MAX_SEARCH_LIMIT: usize = 1000;
-/// `limit` when none is given (reference §5.2).
+/// `limit` when none is given (docs/mercadopago.md#search-payments).
 const DEFAULT_SEARCH_LIMIT: usize = 30;
 
 /// `GET /v1/payments/search`: filters `external_reference`, `id`, `status`; `sort` by

@@ -1,6 +1,6 @@
 //! What a card form needs: card tokens, payment methods (by BIN), issuers, installments and
-//! identification types (`shared/reference/mercadopago-api.md` §6). These accept the public key
-//! (`?public_key=`, as MercadoPago.js calls them) or the access token.
+//! identification types (docs/mercadopago.md#card-tokens, #card-form-lookups). These accept the
+//! public key (`?public_key=`, as MercadoPago.js calls them) or the access token.
 
 use std::collections::HashMap;
 use std::sync::Arc;
