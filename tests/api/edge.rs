@@ -3,9 +3,9 @@
 
 use base64::Engine as _;
 use checkout::http::HttpApiEvent;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use crate::helpers::{contract_violation, key, parts, Function, TestApp};
+use crate::helpers::{Function, TestApp, contract_violation, key, parts};
 
 /// Invokes `function` and returns the status and body, failing on a panic or a broken contract.
 async fn invoke(app: &TestApp, function: Function, event: &HttpApiEvent) -> (u16, Value) {

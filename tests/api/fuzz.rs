@@ -20,9 +20,9 @@ use checkout::http::HttpApiEvent;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use crate::helpers::{contract_violation, Function, Options, TestApp};
+use crate::helpers::{Function, Options, TestApp, contract_violation};
 
 /// Text that often breaks parsers: separators, escapes, broken UTF-8 stand-ins, long runs.
 fn nasty_text() -> impl Strategy<Value = String> {

@@ -20,7 +20,7 @@ use checkout::store::{Order, OrderStore};
 use futures_util::FutureExt as _;
 use lambda_http::{Body, Request, Response};
 use mp_sandbox::{Sandbox, SandboxConfig};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// The moto server shared by the tests of this process.
 struct Moto {
@@ -101,11 +101,7 @@ pub(crate) fn init_logs() {
             ))
             .with_ansi(false)
             .with_writer(move || -> Box<dyn Write> {
-                if show {
-                    Box::new(TeeWriter(writer.clone()))
-                } else {
-                    Box::new(writer.clone())
-                }
+                if show { Box::new(TeeWriter(writer.clone())) } else { Box::new(writer.clone()) }
             })
             .finish();
         let _ = tracing::subscriber::set_global_default(subscriber);

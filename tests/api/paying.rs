@@ -5,7 +5,7 @@ use std::sync::Arc;
 use mp_sandbox::{Fault, FaultKind, SandboxConfig};
 use serde_json::json;
 
-use crate::helpers::{checkout_body, key, logs, Options, TestApp};
+use crate::helpers::{Options, TestApp, checkout_body, key, logs};
 
 #[tokio::test]
 async fn buyer_pays_with_approved_card() {

@@ -2,7 +2,7 @@
 
 use mp_sandbox::{Fault, FaultKind, SandboxConfig, Settlement};
 
-use crate::helpers::{key, Options, TestApp};
+use crate::helpers::{Options, TestApp, key};
 
 #[tokio::test]
 async fn pending_payment_settled_by_webhook_reads_approved() {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use mp_sandbox::{Fault, FaultKind, ForgedWebhook, SandboxConfig, Settlement};
 use serde_json::json;
 
-use crate::helpers::{key, notification_body, Options, TestApp};
+use crate::helpers::{Options, TestApp, key, notification_body};
 
 /// A CONT payment: in process until settled. Returns (order id, payment id).
 async fn pending_order(app: &TestApp) -> (String, u64) {

@@ -11,7 +11,7 @@ use base64::Engine as _;
 use lambda_http::request::LambdaRequest;
 use lambda_http::tower::ServiceExt as _;
 use lambda_http::{Body, LambdaEvent, Request, Response};
-use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde::Serialize;
 use serde_json::json;
 
@@ -125,10 +125,10 @@ impl ApiError {
             error.insert("fields".into(), json!(fields));
         }
         let mut resp = json_response(self.status(), &json!({ "error": error }));
-        if let Some(wait) = self.retry_after() {
-            if let Ok(v) = http::HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
-                resp.headers_mut().insert(http::header::RETRY_AFTER, v);
-            }
+        if let Some(wait) = self.retry_after()
+            && let Ok(v) = http::HeaderValue::from_str(&wait.as_secs().max(1).to_string())
+        {
+            resp.headers_mut().insert(http::header::RETRY_AFTER, v);
         }
         resp
     }

@@ -65,206 +65,334 @@ type Texts = [&'static str; 3];
 
 /// `(status, status_detail)` → `[es, pt, en]`. `status` `*` matches any status.
 const MESSAGES: &[(&str, &str, Texts)] = &[
-    ("approved", "accredited", [
-        "¡Listo! Se acreditó tu pago. En tu resumen verás el cargo de {amount} como {statement_descriptor}.",
-        "Pronto, seu pagamento foi aprovado! Na fatura, você verá a cobrança de {amount} como {statement_descriptor}.",
-        "Done! Your payment was credited. Your statement will show the {amount} charge as {statement_descriptor}.",
-    ]),
-    ("approved", "partially_refunded", [
-        "Tu pago fue acreditado y tiene al menos una devolución parcial.",
-        "Seu pagamento foi aprovado e tem pelo menos um reembolso parcial.",
-        "Your payment was credited and has at least one partial refund.",
-    ]),
-    ("authorized", "pending_capture", [
-        "Tu pago fue autorizado y está pendiente de confirmación.",
-        "Seu pagamento foi autorizado e aguarda confirmação.",
-        "Your payment was authorized and is waiting to be captured.",
-    ]),
-    ("in_process", "offline_process", [
-        "Estamos procesando tu pago. Te avisaremos por e-mail cuando se acredite.",
-        "Estamos processando seu pagamento. Avisaremos por e-mail quando for aprovado.",
-        "We are processing your payment. We will let you know by e-mail when it is credited.",
-    ]),
-    ("in_process", "pending_contingency", [
-        "Estamos procesando tu pago. No te preocupes, en menos de 2 días hábiles te avisaremos por e-mail si se acreditó.",
-        "Estamos processando seu pagamento. Não se preocupe, em menos de 2 dias úteis informaremos por e-mail se foi aprovado.",
-        "We are processing your payment. Don't worry! You will be notified via e-mail if the payment was credited in less than 2 business days.",
-    ]),
-    ("in_process", "pending_review_manual", [
-        "Estamos procesando tu pago. No te preocupes, en menos de 2 días hábiles te avisaremos por e-mail si se acreditó o si necesitamos más información.",
-        "Estamos processando seu pagamento. Não se preocupe, em menos de 2 dias úteis informaremos por e-mail se foi aprovado ou se precisamos de mais informações.",
-        "We are processing your payment. Don't worry! You will be notified via e-mail if it is credited or if we need more information in less than 2 business days.",
-    ]),
-    ("pending", "pending_challenge", [
-        "Tu banco necesita confirmar el pago. Sigue sus instrucciones para terminar.",
-        "Seu banco precisa confirmar o pagamento. Siga as instruções dele para concluir.",
-        "Your bank needs to confirm the payment. Follow its instructions to finish.",
-    ]),
-    ("pending", "pending_waiting_payment", [
-        "Estamos esperando tu pago.",
-        "Estamos aguardando seu pagamento.",
-        "We are waiting for your payment.",
-    ]),
-    ("pending", "pending_waiting_transfer", [
-        "Estamos esperando la transferencia.",
-        "Estamos aguardando a transferência.",
-        "We are waiting for the transfer.",
-    ]),
-    ("rejected", "cc_rejected_bad_filled_card_number", [
-        "Revisa el número de tarjeta.",
-        "Revise o número do cartão.",
-        "Check the card number.",
-    ]),
-    ("rejected", "cc_rejected_bad_filled_date", [
-        "Revisa la fecha de vencimiento.",
-        "Revise a data de vencimento.",
-        "Check the expiration date.",
-    ]),
-    ("rejected", "cc_rejected_bad_filled_other", [
-        "Revisa los datos.",
-        "Revise os dados.",
-        "Check the data.",
-    ]),
-    ("rejected", "cc_rejected_bad_filled_security_code", [
-        "Revisa el código de seguridad de la tarjeta.",
-        "Revise o código de segurança do cartão.",
-        "Check the card security code.",
-    ]),
-    ("rejected", "cc_rejected_blacklist", [
-        "No pudimos procesar tu pago.",
-        "Não conseguimos processar seu pagamento.",
-        "Your payment couldn't be processed.",
-    ]),
-    ("rejected", "cc_rejected_call_for_authorize", [
-        "Debes autorizar ante {payment_method} el pago de {amount}.",
-        "Você deve autorizar junto à {payment_method} o pagamento de {amount}.",
-        "Authorize the {amount} payment to {payment_method}.",
-    ]),
-    ("rejected", "cc_rejected_card_disabled", [
-        "Llama a {payment_method} para activar tu tarjeta o usa otro medio de pago. El teléfono está al dorso de tu tarjeta.",
-        "Ligue para a {payment_method} para ativar seu cartão ou use outro meio de pagamento. O telefone está no verso do seu cartão.",
-        "Call {payment_method} to activate your card, or use a different payment method. The phone is on the back of your card.",
-    ]),
-    ("rejected", "cc_rejected_card_error", [
-        "No pudimos procesar tu pago.",
-        "Não conseguimos processar seu pagamento.",
-        "Your payment couldn't be processed.",
-    ]),
-    ("rejected", "cc_rejected_duplicated_payment", [
-        "Ya hiciste un pago por ese valor. Si necesitas volver a pagar, usa otra tarjeta u otro medio de pago.",
-        "Você já fez um pagamento com esse valor. Se precisar pagar novamente, use outro cartão ou outro meio de pagamento.",
-        "You have already made a payment for that value. If you need to pay again, use a different card or payment method.",
-    ]),
-    ("rejected", "cc_rejected_high_risk", [
-        "Tu pago fue rechazado. Elige otro de los medios de pago; te recomendamos medios en efectivo.",
-        "Seu pagamento foi recusado. Escolha outro meio de pagamento; recomendamos meios em dinheiro.",
-        "Your payment was rejected. Select a different payment method; we recommend cash methods.",
-    ]),
-    ("rejected", "cc_rejected_insufficient_amount", [
-        "Tu {payment_method} no tiene fondos suficientes.",
-        "Seu {payment_method} não tem saldo suficiente.",
-        "Your {payment_method} does not have enough funds.",
-    ]),
-    ("rejected", "cc_rejected_invalid_installments", [
-        "{payment_method} no procesa pagos en {installments} cuotas.",
-        "{payment_method} não processa pagamentos em {installments} parcelas.",
-        "{payment_method} does not process payments in {installments} installments.",
-    ]),
-    ("rejected", "cc_rejected_max_attempts", [
-        "Llegaste al límite de intentos permitidos. Elige otra tarjeta u otro medio de pago.",
-        "Você atingiu o limite de tentativas permitido. Escolha outro cartão ou outro meio de pagamento.",
-        "You reached the allowed attempt limit. Select a different card or payment method.",
-    ]),
-    ("rejected", "cc_rejected_other_reason", [
-        "{payment_method} no procesó el pago.",
-        "{payment_method} não processou o pagamento.",
-        "{payment_method} did not process the payment.",
-    ]),
-    ("rejected", "cc_rejected_card_type_not_allowed", [
-        "El pago fue rechazado porque tu tarjeta múltiple no tiene habilitada la función de crédito.",
-        "O pagamento foi recusado porque você não tem a função crédito habilitada no seu cartão múltiplo.",
-        "The payment was rejected because the credit function is not enabled on your multiple (debit and credit) card.",
-    ]),
-    ("rejected", "cc_rejected_3ds_challenge", [
-        "No pudimos confirmar tu identidad con tu banco. Intenta de nuevo o usa otra tarjeta.",
-        "Não conseguimos confirmar sua identidade com o banco. Tente novamente ou use outro cartão.",
-        "We couldn't confirm your identity with your bank. Try again or use a different card.",
-    ]),
-    ("rejected", "cc_rejected_3ds_mandatory", [
-        "Tu banco exige una verificación adicional que no pudimos completar. Usa otra tarjeta.",
-        "Seu banco exige uma verificação adicional que não conseguimos concluir. Use outro cartão.",
-        "Your bank requires an extra verification we couldn't complete. Use a different card.",
-    ]),
-    ("rejected", "cc_amount_rate_limit_exceeded", [
-        "Superaste el límite de monto de tu medio de pago. Usa otra tarjeta u otro medio de pago.",
-        "Você excedeu o limite de valor do seu meio de pagamento. Use outro cartão ou outro meio de pagamento.",
-        "You exceeded the amount limit of your payment method. Use a different card or payment method.",
-    ]),
-    ("rejected", "rejected_insufficient_data", [
-        "Faltan datos para procesar tu pago. Revisa los datos e intenta de nuevo.",
-        "Faltam dados para processar seu pagamento. Revise os dados e tente novamente.",
-        "Some data is missing to process your payment. Check your data and try again.",
-    ]),
-    ("rejected", "rejected_by_bank", [
-        "Tu banco rechazó el pago. Usa otra tarjeta u otro medio de pago.",
-        "Seu banco recusou o pagamento. Use outro cartão ou outro meio de pagamento.",
-        "Your bank rejected the payment. Use a different card or payment method.",
-    ]),
-    ("rejected", "rejected_by_regulations", [
-        "El pago fue rechazado por regulaciones vigentes.",
-        "O pagamento foi recusado por regulamentações vigentes.",
-        "The payment was rejected due to regulations.",
-    ]),
-    ("rejected", "insufficient_amount", [
-        "Tu medio de pago no tiene fondos suficientes.",
-        "Seu meio de pagamento não tem saldo suficiente.",
-        "Your payment method does not have enough funds.",
-    ]),
-    ("rejected", "bank_error", [
-        "Hubo un error con tu banco. Intenta de nuevo más tarde o usa otra tarjeta.",
-        "Houve um erro com seu banco. Tente novamente mais tarde ou use outro cartão.",
-        "There was an error with your bank. Try again later or use a different card.",
-    ]),
-    ("cancelled", "expired", [
-        "El pago venció sin completarse.",
-        "O pagamento expirou sem ser concluído.",
-        "The payment expired before it was completed.",
-    ]),
-    ("cancelled", "by_collector", [
-        "El comercio canceló el pago.",
-        "A loja cancelou o pagamento.",
-        "The store cancelled the payment.",
-    ]),
-    ("cancelled", "by_payer", [
-        "Cancelaste el pago.",
-        "Você cancelou o pagamento.",
-        "You cancelled the payment.",
-    ]),
-    ("refunded", "refunded", [
-        "Te devolvimos el pago de {amount}.",
-        "Devolvemos o pagamento de {amount}.",
-        "Your {amount} payment was refunded.",
-    ]),
-    ("refunded", "by_admin", [
-        "Mercado Pago te devolvió el pago de {amount}.",
-        "O Mercado Pago devolveu o pagamento de {amount}.",
-        "Mercado Pago refunded your {amount} payment.",
-    ]),
-    ("charged_back", "settled", [
-        "El pago fue desconocido ante la tarjeta y se resolvió el contracargo.",
-        "O pagamento foi contestado no cartão e o estorno foi resolvido.",
-        "The payment was disputed with the card issuer and the chargeback was settled.",
-    ]),
-    ("charged_back", "reimbursed", [
-        "El pago fue desconocido ante la tarjeta y se reintegró.",
-        "O pagamento foi contestado no cartão e reembolsado.",
-        "The payment was disputed with the card issuer and reimbursed.",
-    ]),
-    ("charged_back", "in_process", [
-        "El pago fue desconocido ante la tarjeta y el contracargo está en revisión.",
-        "O pagamento foi contestado no cartão e o estorno está em análise.",
-        "The payment was disputed with the card issuer and the chargeback is under review.",
-    ]),
+    (
+        "approved",
+        "accredited",
+        [
+            "¡Listo! Se acreditó tu pago. En tu resumen verás el cargo de {amount} como {statement_descriptor}.",
+            "Pronto, seu pagamento foi aprovado! Na fatura, você verá a cobrança de {amount} como {statement_descriptor}.",
+            "Done! Your payment was credited. Your statement will show the {amount} charge as {statement_descriptor}.",
+        ],
+    ),
+    (
+        "approved",
+        "partially_refunded",
+        [
+            "Tu pago fue acreditado y tiene al menos una devolución parcial.",
+            "Seu pagamento foi aprovado e tem pelo menos um reembolso parcial.",
+            "Your payment was credited and has at least one partial refund.",
+        ],
+    ),
+    (
+        "authorized",
+        "pending_capture",
+        [
+            "Tu pago fue autorizado y está pendiente de confirmación.",
+            "Seu pagamento foi autorizado e aguarda confirmação.",
+            "Your payment was authorized and is waiting to be captured.",
+        ],
+    ),
+    (
+        "in_process",
+        "offline_process",
+        [
+            "Estamos procesando tu pago. Te avisaremos por e-mail cuando se acredite.",
+            "Estamos processando seu pagamento. Avisaremos por e-mail quando for aprovado.",
+            "We are processing your payment. We will let you know by e-mail when it is credited.",
+        ],
+    ),
+    (
+        "in_process",
+        "pending_contingency",
+        [
+            "Estamos procesando tu pago. No te preocupes, en menos de 2 días hábiles te avisaremos por e-mail si se acreditó.",
+            "Estamos processando seu pagamento. Não se preocupe, em menos de 2 dias úteis informaremos por e-mail se foi aprovado.",
+            "We are processing your payment. Don't worry! You will be notified via e-mail if the payment was credited in less than 2 business days.",
+        ],
+    ),
+    (
+        "in_process",
+        "pending_review_manual",
+        [
+            "Estamos procesando tu pago. No te preocupes, en menos de 2 días hábiles te avisaremos por e-mail si se acreditó o si necesitamos más información.",
+            "Estamos processando seu pagamento. Não se preocupe, em menos de 2 dias úteis informaremos por e-mail se foi aprovado ou se precisamos de mais informações.",
+            "We are processing your payment. Don't worry! You will be notified via e-mail if it is credited or if we need more information in less than 2 business days.",
+        ],
+    ),
+    (
+        "pending",
+        "pending_challenge",
+        [
+            "Tu banco necesita confirmar el pago. Sigue sus instrucciones para terminar.",
+            "Seu banco precisa confirmar o pagamento. Siga as instruções dele para concluir.",
+            "Your bank needs to confirm the payment. Follow its instructions to finish.",
+        ],
+    ),
+    (
+        "pending",
+        "pending_waiting_payment",
+        ["Estamos esperando tu pago.", "Estamos aguardando seu pagamento.", "We are waiting for your payment."],
+    ),
+    (
+        "pending",
+        "pending_waiting_transfer",
+        [
+            "Estamos esperando la transferencia.",
+            "Estamos aguardando a transferência.",
+            "We are waiting for the transfer.",
+        ],
+    ),
+    (
+        "rejected",
+        "cc_rejected_bad_filled_card_number",
+        ["Revisa el número de tarjeta.", "Revise o número do cartão.", "Check the card number."],
+    ),
+    (
+        "rejected",
+        "cc_rejected_bad_filled_date",
+        ["Revisa la fecha de vencimiento.", "Revise a data de vencimento.", "Check the expiration date."],
+    ),
+    ("rejected", "cc_rejected_bad_filled_other", ["Revisa los datos.", "Revise os dados.", "Check the data."]),
+    (
+        "rejected",
+        "cc_rejected_bad_filled_security_code",
+        [
+            "Revisa el código de seguridad de la tarjeta.",
+            "Revise o código de segurança do cartão.",
+            "Check the card security code.",
+        ],
+    ),
+    (
+        "rejected",
+        "cc_rejected_blacklist",
+        [
+            "No pudimos procesar tu pago.",
+            "Não conseguimos processar seu pagamento.",
+            "Your payment couldn't be processed.",
+        ],
+    ),
+    (
+        "rejected",
+        "cc_rejected_call_for_authorize",
+        [
+            "Debes autorizar ante {payment_method} el pago de {amount}.",
+            "Você deve autorizar junto à {payment_method} o pagamento de {amount}.",
+            "Authorize the {amount} payment to {payment_method}.",
+        ],
+    ),
+    (
+        "rejected",
+        "cc_rejected_card_disabled",
+        [
+            "Llama a {payment_method} para activar tu tarjeta o usa otro medio de pago. El teléfono está al dorso de tu tarjeta.",
+            "Ligue para a {payment_method} para ativar seu cartão ou use outro meio de pagamento. O telefone está no verso do seu cartão.",
+            "Call {payment_method} to activate your card, or use a different payment method. The phone is on the back of your card.",
+        ],
+    ),
+    (
+        "rejected",
+        "cc_rejected_card_error",
+        [
+            "No pudimos procesar tu pago.",
+            "Não conseguimos processar seu pagamento.",
+            "Your payment couldn't be processed.",
+        ],
+    ),
+    (
+        "rejected",
+        "cc_rejected_duplicated_payment",
+        [
+            "Ya hiciste un pago por ese valor. Si necesitas volver a pagar, usa otra tarjeta u otro medio de pago.",
+            "Você já fez um pagamento com esse valor. Se precisar pagar novamente, use outro cartão ou outro meio de pagamento.",
+            "You have already made a payment for that value. If you need to pay again, use a different card or payment method.",
+        ],
+    ),
+    (
+        "rejected",
+        "cc_rejected_high_risk",
+        [
+            "Tu pago fue rechazado. Elige otro de los medios de pago; te recomendamos medios en efectivo.",
+            "Seu pagamento foi recusado. Escolha outro meio de pagamento; recomendamos meios em dinheiro.",
+            "Your payment was rejected. Select a different payment method; we recommend cash methods.",
+        ],
+    ),
+    (
+        "rejected",
+        "cc_rejected_insufficient_amount",
+        [
+            "Tu {payment_method} no tiene fondos suficientes.",
+            "Seu {payment_method} não tem saldo suficiente.",
+            "Your {payment_method} does not have enough funds.",
+        ],
+    ),
+    (
+        "rejected",
+        "cc_rejected_invalid_installments",
+        [
+            "{payment_method} no procesa pagos en {installments} cuotas.",
+            "{payment_method} não processa pagamentos em {installments} parcelas.",
+            "{payment_method} does not process payments in {installments} installments.",
+        ],
+    ),
+    (
+        "rejected",
+        "cc_rejected_max_attempts",
+        [
+            "Llegaste al límite de intentos permitidos. Elige otra tarjeta u otro medio de pago.",
+            "Você atingiu o limite de tentativas permitido. Escolha outro cartão ou outro meio de pagamento.",
+            "You reached the allowed attempt limit. Select a different card or payment method.",
+        ],
+    ),
+    (
+        "rejected",
+        "cc_rejected_other_reason",
+        [
+            "{payment_method} no procesó el pago.",
+            "{payment_method} não processou o pagamento.",
+            "{payment_method} did not process the payment.",
+        ],
+    ),
+    (
+        "rejected",
+        "cc_rejected_card_type_not_allowed",
+        [
+            "El pago fue rechazado porque tu tarjeta múltiple no tiene habilitada la función de crédito.",
+            "O pagamento foi recusado porque você não tem a função crédito habilitada no seu cartão múltiplo.",
+            "The payment was rejected because the credit function is not enabled on your multiple (debit and credit) card.",
+        ],
+    ),
+    (
+        "rejected",
+        "cc_rejected_3ds_challenge",
+        [
+            "No pudimos confirmar tu identidad con tu banco. Intenta de nuevo o usa otra tarjeta.",
+            "Não conseguimos confirmar sua identidade com o banco. Tente novamente ou use outro cartão.",
+            "We couldn't confirm your identity with your bank. Try again or use a different card.",
+        ],
+    ),
+    (
+        "rejected",
+        "cc_rejected_3ds_mandatory",
+        [
+            "Tu banco exige una verificación adicional que no pudimos completar. Usa otra tarjeta.",
+            "Seu banco exige uma verificação adicional que não conseguimos concluir. Use outro cartão.",
+            "Your bank requires an extra verification we couldn't complete. Use a different card.",
+        ],
+    ),
+    (
+        "rejected",
+        "cc_amount_rate_limit_exceeded",
+        [
+            "Superaste el límite de monto de tu medio de pago. Usa otra tarjeta u otro medio de pago.",
+            "Você excedeu o limite de valor do seu meio de pagamento. Use outro cartão ou outro meio de pagamento.",
+            "You exceeded the amount limit of your payment method. Use a different card or payment method.",
+        ],
+    ),
+    (
+        "rejected",
+        "rejected_insufficient_data",
+        [
+            "Faltan datos para procesar tu pago. Revisa los datos e intenta de nuevo.",
+            "Faltam dados para processar seu pagamento. Revise os dados e tente novamente.",
+            "Some data is missing to process your payment. Check your data and try again.",
+        ],
+    ),
+    (
+        "rejected",
+        "rejected_by_bank",
+        [
+            "Tu banco rechazó el pago. Usa otra tarjeta u otro medio de pago.",
+            "Seu banco recusou o pagamento. Use outro cartão ou outro meio de pagamento.",
+            "Your bank rejected the payment. Use a different card or payment method.",
+        ],
+    ),
+    (
+        "rejected",
+        "rejected_by_regulations",
+        [
+            "El pago fue rechazado por regulaciones vigentes.",
+            "O pagamento foi recusado por regulamentações vigentes.",
+            "The payment was rejected due to regulations.",
+        ],
+    ),
+    (
+        "rejected",
+        "insufficient_amount",
+        [
+            "Tu medio de pago no tiene fondos suficientes.",
+            "Seu meio de pagamento não tem saldo suficiente.",
+            "Your payment method does not have enough funds.",
+        ],
+    ),
+    (
+        "rejected",
+        "bank_error",
+        [
+            "Hubo un error con tu banco. Intenta de nuevo más tarde o usa otra tarjeta.",
+            "Houve um erro com seu banco. Tente novamente mais tarde ou use outro cartão.",
+            "There was an error with your bank. Try again later or use a different card.",
+        ],
+    ),
+    (
+        "cancelled",
+        "expired",
+        [
+            "El pago venció sin completarse.",
+            "O pagamento expirou sem ser concluído.",
+            "The payment expired before it was completed.",
+        ],
+    ),
+    (
+        "cancelled",
+        "by_collector",
+        ["El comercio canceló el pago.", "A loja cancelou o pagamento.", "The store cancelled the payment."],
+    ),
+    ("cancelled", "by_payer", ["Cancelaste el pago.", "Você cancelou o pagamento.", "You cancelled the payment."]),
+    (
+        "refunded",
+        "refunded",
+        [
+            "Te devolvimos el pago de {amount}.",
+            "Devolvemos o pagamento de {amount}.",
+            "Your {amount} payment was refunded.",
+        ],
+    ),
+    (
+        "refunded",
+        "by_admin",
+        [
+            "Mercado Pago te devolvió el pago de {amount}.",
+            "O Mercado Pago devolveu o pagamento de {amount}.",
+            "Mercado Pago refunded your {amount} payment.",
+        ],
+    ),
+    (
+        "charged_back",
+        "settled",
+        [
+            "El pago fue desconocido ante la tarjeta y se resolvió el contracargo.",
+            "O pagamento foi contestado no cartão e o estorno foi resolvido.",
+            "The payment was disputed with the card issuer and the chargeback was settled.",
+        ],
+    ),
+    (
+        "charged_back",
+        "reimbursed",
+        [
+            "El pago fue desconocido ante la tarjeta y se reintegró.",
+            "O pagamento foi contestado no cartão e reembolsado.",
+            "The payment was disputed with the card issuer and reimbursed.",
+        ],
+    ),
+    (
+        "charged_back",
+        "in_process",
+        [
+            "El pago fue desconocido ante la tarjeta y el contracargo está en revisión.",
+            "O pagamento foi contestado no cartão e o estorno está em análise.",
+            "The payment was disputed with the card issuer and the chargeback is under review.",
+        ],
+    ),
 ];
 
 /// Messages by status alone, when the detail is unknown.

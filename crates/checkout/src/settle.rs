@@ -6,7 +6,7 @@ use mercadopago::Payment;
 
 use crate::events::{EventsError, OrderEvents};
 pub use crate::store::PAID_EVENT_LEASE;
-use crate::store::{epoch_ms, Applied, Order, OrderStore, PaidEvent, PaymentUpdate, StoreError};
+use crate::store::{Applied, Order, OrderStore, PaidEvent, PaymentUpdate, StoreError, epoch_ms};
 
 /// What happened to the order.
 #[derive(Debug, Clone, PartialEq)]

@@ -20,7 +20,7 @@ use axum::routing::any;
 use axum::{Json, Router};
 use clap::{Parser, Subcommand};
 use http::{HeaderName, HeaderValue, StatusCode};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 #[derive(Parser)]
 #[command(name = "devstack", version, about = "Local stack tooling for the Mercado Pago checkout.")]

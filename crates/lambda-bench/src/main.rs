@@ -23,13 +23,13 @@ mod runtime_api;
 use checkout::http::HttpApiEvent;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
 use mp_sandbox::{Sandbox, SandboxConfig};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use runtime_api::RuntimeApi;
 
@@ -89,11 +89,7 @@ const PAYMENTS_TABLE: &str = "bench-orders-payments";
 const TABLE_RESET_EVERY: usize = 25;
 
 fn table_for(function: &str) -> &'static str {
-    if function == "process_payment" {
-        PAYMENTS_TABLE
-    } else {
-        SHARED_TABLE
-    }
+    if function == "process_payment" { PAYMENTS_TABLE } else { SHARED_TABLE }
 }
 
 impl World {

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use url::Url;
@@ -32,11 +32,7 @@ impl IdempotencyKey {
         let key = key.into();
         let ok =
             (1..=64).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        if ok {
-            Ok(IdempotencyKey(key))
-        } else {
-            Err(InvalidIdempotencyKey)
-        }
+        if ok { Ok(IdempotencyKey(key)) } else { Err(InvalidIdempotencyKey) }
     }
 
     /// The key text.

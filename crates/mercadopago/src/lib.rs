@@ -31,10 +31,10 @@ mod types;
 pub mod webhook;
 
 pub use client::{
-    install_crypto_provider, Client, ClientConfig, IdempotencyKey, InvalidIdempotencyKey, RetryPolicy, DEFAULT_BASE_URL,
+    Client, ClientConfig, DEFAULT_BASE_URL, IdempotencyKey, InvalidIdempotencyKey, RetryPolicy, install_crypto_provider,
 };
 pub use error::{ApiErrorBody, Cause, Error};
 pub use types::{
-    parse_date, CardSummary, Identification, Paging, Payer, Payment, PaymentCreateRequest, PaymentStatus,
-    SearchRequest, SearchResponse, TransactionDetails,
+    CardSummary, Identification, Paging, Payer, Payment, PaymentCreateRequest, PaymentStatus, SearchRequest,
+    SearchResponse, TransactionDetails, parse_date,
 };

@@ -1,7 +1,7 @@
 //! The control handle: what tests (and the `/__sandbox` HTTP API) use to drive the sandbox.
 
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};

@@ -4,8 +4,8 @@
 //! the `cause.code` catalogue (#cause-codes) and the refund codes (#refunds). `data` carries
 //! `"<dd-MM-yyyyTHH:mm:ssUTC>;<request uuid>"` as the real API does for 400/404 causes.
 
-use axum::response::{IntoResponse, Response};
 use axum::Json;
+use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use serde::Serialize;
 use serde_json::Value;

@@ -19,8 +19,8 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
@@ -48,7 +48,7 @@ pub use error::{Cause, MpError};
 pub use faults::{Fault, FaultKind};
 pub use model::{CardToken, Notification, Payment, Refund};
 pub use state::RecordedRequest;
-pub use webhooks::{sign as sign_webhook, Attempt, Delivery};
+pub use webhooks::{Attempt, Delivery, sign as sign_webhook};
 
 /// A running sandbox. Dropping it stops the server and any webhook retries.
 pub struct Sandbox {

@@ -10,18 +10,18 @@ use std::sync::{Mutex, MutexGuard};
 
 use rust_decimal::Decimal;
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use crate::config::SandboxConfig;
 use crate::error::MpError;
 use crate::faults::FaultRule;
 use crate::model::{
-    mp_date, Card, CardToken, Cardholder, FeeDetail, Identification, Payer, Payment, PaymentMethodRef, Refund,
-    TransactionDetails,
+    Card, CardToken, Cardholder, FeeDetail, Identification, Payer, Payment, PaymentMethodRef, Refund,
+    TransactionDetails, mp_date,
 };
 use crate::scenario::{Outcome, Scenario};
-use crate::site::{installment_rate, SiteInfo};
+use crate::site::{SiteInfo, installment_rate};
 use crate::validate::{NewCardToken, NewPayment};
 use crate::webhooks::Delivery;
 

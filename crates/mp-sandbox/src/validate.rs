@@ -104,7 +104,7 @@ pub(crate) fn new_payment(body: &Value) -> Result<NewPayment, MpError> {
 
     let transaction_amount = match obj.get("transaction_amount") {
         None | Some(Value::Null) => {
-            return Err(MpError::bad_request(4002, "transaction_amount attribute can't be null"))
+            return Err(MpError::bad_request(4002, "transaction_amount attribute can't be null"));
         }
         Some(v) => decimal_from_json(v)
             .ok_or_else(|| MpError::bad_request(4003, "transaction_amount attribute must be numeric"))?,
@@ -121,7 +121,7 @@ pub(crate) fn new_payment(body: &Value) -> Result<NewPayment, MpError> {
 
     let payment_method_id = match obj.get("payment_method_id") {
         None | Some(Value::Null) => {
-            return Err(MpError::bad_request(4001, "payment_method_id attribute can't be null"))
+            return Err(MpError::bad_request(4001, "payment_method_id attribute can't be null"));
         }
         Some(Value::String(s)) if !s.is_empty() => s.clone(),
         Some(_) => return Err(MpError::bad_request(3028, "Invalid payment_method_id")),
@@ -152,7 +152,7 @@ pub(crate) fn new_payment(body: &Value) -> Result<NewPayment, MpError> {
     };
     let payer_email = match payer.get("email") {
         Some(Value::String(e)) if e.len() > MAX_EMAIL => {
-            return Err(MpError::bad_request(4051, "payer.email must be shorter than 254 characters"))
+            return Err(MpError::bad_request(4051, "payer.email must be shorter than 254 characters"));
         }
         Some(Value::String(e)) if email_is_valid(e) => e.clone(),
         _ => return Err(MpError::bad_request(4050, "payer.email must be a valid email")),
@@ -407,11 +407,13 @@ mod tests {
         assert_eq!(with("security_code", json!("12")), json!(3032));
         assert_eq!(with("cardholder", json!({"name": " "})), json!(3020));
         // The current month is still valid; two-digit years are read as 20xx.
-        assert!(new_card_token(
-            &json!({"card_number": "5031755734530604", "expiration_month": "11",
+        assert!(
+            new_card_token(
+                &json!({"card_number": "5031755734530604", "expiration_month": "11",
             "expiration_year": "26", "security_code": "123", "cardholder": {"name": "APRO"}}),
-            today
-        )
-        .is_ok());
+                today
+            )
+            .is_ok()
+        );
     }
 }

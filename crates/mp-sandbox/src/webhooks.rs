@@ -12,8 +12,8 @@
 //! implementations check each other; both are tested against the same test vectors
 //! (docs/mercadopago.md#test-vectors).
 
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, KeyInit, Mac};
@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use crate::config::TsUnit;
-use crate::model::{mp_date, Notification, NotificationData, Payment};
+use crate::model::{Notification, NotificationData, Payment, mp_date};
 use crate::state::State;
 
 /// One attempt to deliver a notification.

@@ -12,15 +12,15 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use axum::Router;
 use hmac::{Hmac, KeyInit, Mac};
 use mp_sandbox::scenario::SCENARIOS;
 use mp_sandbox::site::SiteId;
 use mp_sandbox::{Fault, FaultKind, ForgedWebhook, Sandbox, SandboxConfig, Settlement};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use sha2::Sha256;
 
 const MASTER_MLA: &str = "5031755734530604";

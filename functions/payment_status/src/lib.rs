@@ -14,10 +14,10 @@
 use std::time::Duration;
 
 use checkout::http::{self as web, ApiError};
-use checkout::messages::{buyer_message, Lang, MessageContext};
+use checkout::messages::{Lang, MessageContext, buyer_message};
 use checkout::services::Services;
 use checkout::settle;
-use checkout::store::{epoch_ms, Order};
+use checkout::store::{Order, epoch_ms};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
 
@@ -161,11 +161,10 @@ mod tests {
                     path_parameters: param.map(|p| vec![("order_id".to_owned(), p)]).unwrap_or_default(),
                     ..checkout::http::HttpApiEvent::new("GET", &path)
                 };
-                if let Ok(req) = checkout::http::request_from_event(&event.to_json()) {
-                    if let Some(id) = order_id(&req) {
+                if let Ok(req) = checkout::http::request_from_event(&event.to_json())
+                    && let Some(id) = order_id(&req) {
                         prop_assert!(uuid::Uuid::parse_str(&id).is_ok_and(|u| u.hyphenated().to_string() == id));
                     }
-                }
             }
 
             #[test]

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use checkout::catalog::PricedOrder;
 use checkout::http::{self as web, ApiError};
-use checkout::messages::{buyer_message, Lang, MessageContext};
+use checkout::messages::{Lang, MessageContext, buyer_message};
 use checkout::services::{ProviderError, Services};
 use checkout::settle::{self, Settled};
 use checkout::store::{self, Begin, Failure, NewOrder, Order};

@@ -4,16 +4,16 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::{Path, Query, State as AxState};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use rust_decimal::Decimal;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::error::MpError;
-use crate::state::{payment_view, State};
+use crate::state::{State, payment_view};
 use crate::validate::{self, decimal_from_json};
 use crate::webhooks;
 

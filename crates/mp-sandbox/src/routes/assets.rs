@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use axum::Router;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 
 use crate::state::State;

@@ -17,9 +17,9 @@
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::{Path, State as AxState};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;

@@ -5,18 +5,18 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::{Query, State as AxState};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use rust_decimal::Decimal;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::error::MpError;
 use crate::model::num;
 use crate::routes::api::{bearer, json_body};
-use crate::site::{installment_rate, PaymentMethod, SiteInfo};
+use crate::site::{PaymentMethod, SiteInfo, installment_rate};
 use crate::state::State;
 use crate::validate;
 

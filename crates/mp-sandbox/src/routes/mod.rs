@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post};
-use axum::Router;
 use http::Method;
 use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 
