@@ -5,7 +5,7 @@ use base64::Engine as _;
 use checkout::http::HttpApiEvent;
 use serde_json::{Value, json};
 
-use crate::helpers::{Function, TestApp, contract_violation, key, parts};
+use crate::helpers::{Function, TestApp, contract_violation, key};
 
 /// Invokes `function` and returns the status and body, failing on a panic or a broken contract.
 async fn invoke(app: &TestApp, function: Function, event: &HttpApiEvent) -> (u16, Value) {
@@ -14,10 +14,10 @@ async fn invoke(app: &TestApp, function: Function, event: &HttpApiEvent) -> (u16
         .await
         .unwrap_or_else(|panic| panic!("{}: {panic}\n{event:?}", function.name()))
         .unwrap_or_else(|| panic!("{}: the runtime could not read {event:?}", function.name()));
-    if let Some(violation) = contract_violation(&resp) {
+    if let Some(violation) = contract_violation(&resp, &event.method) {
         panic!("{}: {violation}\n{event:?}", function.name());
     }
-    parts(&resp)
+    resp.parts()
 }
 
 #[tokio::test]
@@ -92,7 +92,7 @@ async fn a_body_that_is_not_utf8_or_not_base64_is_malformed_json() {
         .header("idempotency-key", key())
         .body(lambda_http::Body::Binary(not_utf8.to_vec()))
         .expect("request");
-    let (status, body) = parts(&process_payment::handle(&app.process, req).await.expect("never Err"));
+    let (status, body) = app.call(Function::ProcessPayment, req).await.parts();
     assert_eq!((status, body["error"]["code"].as_str()), (400, Some("malformed_json")), "{body}");
     assert!(app.charges().is_empty());
 }

@@ -18,7 +18,7 @@ use checkout::config::{Config, Env};
 use checkout::services::Services;
 use checkout::store::{Order, OrderStore};
 use futures_util::FutureExt as _;
-use lambda_http::{Body, Request, Response};
+use lambda_http::{Body, Request};
 use mp_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 
@@ -173,25 +173,41 @@ pub(crate) async fn to_lambda(req: axum::extract::Request) -> Request {
     http::Request::from_parts(parts, body)
 }
 
-/// Converts a function's response back into an HTTP response.
-pub(crate) fn from_lambda(resp: Response<Body>) -> axum::response::Response {
-    let (parts, body) = resp.into_parts();
-    let bytes: Vec<u8> = match body {
-        Body::Text(t) => t.into_bytes(),
-        Body::Binary(b) => b,
-        _ => vec![],
-    };
-    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+/// A function's answer, read whole.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    /// HTTP status.
+    pub(crate) status: u16,
+    /// Headers.
+    pub(crate) headers: http::HeaderMap,
+    /// The body as JSON (`Null` when it is not JSON or empty).
+    pub(crate) body: Value,
+    /// Whether the body was empty.
+    pub(crate) empty: bool,
 }
 
-/// The status and JSON body of a handler's response.
-pub(crate) fn parts(resp: &Response<Body>) -> (u16, Value) {
-    let body = match resp.body() {
-        Body::Text(t) => serde_json::from_str(t).unwrap_or(Value::Null),
-        Body::Binary(b) => serde_json::from_slice(b).unwrap_or(Value::Null),
-        _ => Value::Null,
-    };
-    (resp.status().as_u16(), body)
+impl Reply {
+    /// Reads a response.
+    pub(crate) async fn read(resp: axum::response::Response) -> Reply {
+        let (parts, body) = resp.into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX).await.expect("a function's body");
+        Reply {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            empty: bytes.is_empty(),
+        }
+    }
+
+    /// A header's value as text.
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Status and body.
+    pub(crate) fn parts(self) -> (u16, Value) {
+        (self.status, self.body)
+    }
 }
 
 /// Options for [`TestApp::spawn_with`].
@@ -221,11 +237,11 @@ pub(crate) struct TestApp {
     /// The topic's HTTP subscriber.
     pub(crate) subscriber: Subscriber,
     /// `process_payment` dependencies.
-    pub(crate) process: process_payment::Deps,
+    pub(crate) process: Arc<process_payment::Deps>,
     /// `notifications` dependencies (shared with the webhook adapter).
     pub(crate) notifications: Arc<notifications::Deps>,
     /// `payment_status` dependencies.
-    pub(crate) status: payment_status::Deps,
+    pub(crate) status: Arc<payment_status::Deps>,
     /// Public URL of the notifications adapter (what Mercado Pago posts to).
     pub(crate) notification_url: String,
     /// The store, for direct inspection.
@@ -260,8 +276,7 @@ impl TestApp {
                 let Some(deps) = slot.get() else {
                     return (http::StatusCode::SERVICE_UNAVAILABLE, "starting").into_response();
                 };
-                let resp = notifications::handle(deps, to_lambda(req).await).await.expect("handlers never fail");
-                from_lambda(resp)
+                checkout::http::serve(notifications::router(Arc::clone(deps)), to_lambda(req).await).await
             }
         });
         let notification_url = format!("{}/api/notifications", serve(adapter).await);
@@ -316,12 +331,13 @@ impl TestApp {
         ];
         env.extend(options.env);
         let services = || Services::new(config(&env), &sdk).expect("services");
-        let process = process_payment::Deps { services: services(), wait_for_in_flight: Duration::from_secs(10) };
+        let process =
+            Arc::new(process_payment::Deps { services: services(), wait_for_in_flight: Duration::from_secs(10) });
         let notifications = Arc::new(notifications::Deps {
             services: Services::new_with(config(&env), &sdk, notifications::webhook_timeouts).expect("services"),
         });
         let _ = adapter_slot.set(Arc::clone(&notifications));
-        let status = payment_status::Deps { services: services() };
+        let status = Arc::new(payment_status::Deps { services: services() });
         let store = OrderStore::new(aws_sdk_dynamodb::Client::new(&sdk), table.clone());
         TestApp { sandbox, sdk, table, secret_arn, subscriber, process, notifications, status, notification_url, store }
     }
@@ -341,23 +357,36 @@ impl TestApp {
             req = req.header("idempotency-key", k);
         }
         let req: Request = req.body(Body::Text(body)).expect("request");
-        let resp = process_payment::handle(&self.process, req).await.expect("handlers never fail");
-        parts(&resp)
+        self.call(Function::ProcessPayment, req).await.parts()
     }
 
-    /// `GET /api/payment_status/{order_id}`; returns the whole response.
-    pub(crate) async fn get_status_response(&self, order_id: &str) -> Response<Body> {
+    /// `GET /api/payment_status/{order_id}`; returns the whole answer.
+    pub(crate) async fn get_status_response(&self, order_id: &str) -> Reply {
         let req: Request = http::Request::builder()
             .method("GET")
             .uri(format!("/api/payment_status/{order_id}"))
             .body(Body::Empty)
             .expect("request");
-        payment_status::handle(&self.status, req).await.expect("handlers never fail")
+        self.call(Function::PaymentStatus, req).await
     }
 
     /// `GET /api/payment_status/{order_id}`.
     pub(crate) async fn get_status(&self, order_id: &str) -> (u16, Value) {
-        parts(&self.get_status_response(order_id).await)
+        self.get_status_response(order_id).await.parts()
+    }
+
+    /// The function's router, as its Lambda serves it.
+    pub(crate) fn router(&self, function: Function) -> axum::Router {
+        match function {
+            Function::ProcessPayment => process_payment::router(Arc::clone(&self.process)),
+            Function::Notifications => notifications::router(Arc::clone(&self.notifications)),
+            Function::PaymentStatus => payment_status::router(Arc::clone(&self.status)),
+        }
+    }
+
+    /// One request through a function's router.
+    pub(crate) async fn call(&self, function: Function, req: Request) -> Reply {
+        Reply::read(checkout::http::serve(self.router(function), req).await).await
     }
 
     /// Delivers a webhook to the handler directly (signed with `secret` when given).
@@ -372,7 +401,7 @@ impl TestApp {
             req = req.header(*k, v);
         }
         let req: Request = req.body(Body::Text(body.to_string())).expect("request");
-        parts(&notifications::handle(&self.notifications, req).await.expect("handlers never fail"))
+        self.call(Function::Notifications, req).await.parts()
     }
 
     /// A webhook for `payment_id` signed as Mercado Pago would, now.
@@ -438,24 +467,14 @@ impl TestApp {
     /// (`checkout::http::request_from_event`, then the handler). `Err` names a panic, in the
     /// conversion or the handler, with its message; `Ok(None)` is an event the runtime cannot
     /// read at all (it reports an invocation error; nothing of ours runs).
-    pub(crate) async fn invoke(&self, function: Function, event: &str) -> Result<Option<Response<Body>>, String> {
+    pub(crate) async fn invoke(&self, function: Function, event: &str) -> Result<Option<Reply>, String> {
         let req = match std::panic::catch_unwind(|| checkout::http::request_from_event(event)) {
             Ok(Ok(req)) => req,
             Ok(Err(_)) => return Ok(None),
             Err(panic) => return Err(format!("event conversion panicked: {}", panic_message(&*panic))),
         };
-        let handled = match function {
-            Function::ProcessPayment => {
-                AssertUnwindSafe(process_payment::handle(&self.process, req)).catch_unwind().await
-            }
-            Function::Notifications => {
-                AssertUnwindSafe(notifications::handle(&self.notifications, req)).catch_unwind().await
-            }
-            Function::PaymentStatus => AssertUnwindSafe(payment_status::handle(&self.status, req)).catch_unwind().await,
-        };
-        match handled {
-            Ok(Ok(resp)) => Ok(Some(resp)),
-            Ok(Err(e)) => Err(format!("handler returned Err (API Gateway's opaque 502): {e}")),
+        match AssertUnwindSafe(self.call(function, req)).catch_unwind().await {
+            Ok(reply) => Ok(Some(reply)),
             Err(panic) => Err(format!("handler panicked: {}", panic_message(&*panic))),
         }
     }
@@ -519,13 +538,16 @@ pub(crate) const ERROR_CODES: &[&str] = &[
 /// Why a response breaks the documented contract, if it does: every answer is JSON with
 /// `Content-Type: application/json`; an error is `{"error": {"code": <one of ERROR_CODES>,
 /// "message": <text>, "fields"?: {<field>: <code>}}}` with its status; no 5xx other than 503.
-pub(crate) fn contract_violation(resp: &Response<Body>) -> Option<String> {
-    let status = resp.status().as_u16();
-    if status == 204 {
-        return None; // CORS preflight: no body.
+/// `HEAD` answers carry no body (HTTP), so only their status is checked.
+pub(crate) fn contract_violation(reply: &Reply, method: &str) -> Option<String> {
+    let (status, body) = (reply.status, &reply.body);
+    if reply.empty && reply.header("access-control-allow-origin").is_some() {
+        return None; // A CORS preflight: no body.
     }
-    let (_, body) = parts(resp);
-    let content_type = resp.headers().get("content-type").and_then(|v| v.to_str().ok());
+    if method == "HEAD" && reply.empty {
+        return (status >= 500 && status != 503).then(|| format!("HEAD: {status}"));
+    }
+    let content_type = reply.header("content-type");
     if content_type != Some("application/json") {
         return Some(format!("{status} with content-type {content_type:?}"));
     }
@@ -533,6 +555,7 @@ pub(crate) fn contract_violation(resp: &Response<Body>) -> Option<String> {
         return (!body.is_object()).then(|| format!("{status} without a JSON object: {body}"));
     }
     let error = &body["error"];
+    let body = body.clone();
     let code_ok = error["code"].as_str().is_some_and(|c| ERROR_CODES.contains(&c));
     let message_ok = error["message"].as_str().is_some_and(|m| !m.is_empty());
     let fields_ok = error.get("fields").is_none_or(|f| f.as_object().is_some_and(|m| m.values().all(Value::is_string)));

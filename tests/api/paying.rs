@@ -282,13 +282,9 @@ async fn provider_down_answer_carries_retry_after() {
         .header("idempotency-key", key())
         .body(lambda_http::Body::Text(app.checkout_body("APRO").await.to_string()))
         .expect("request");
-    let resp = process_payment::handle(&app.process, req).await.expect("never fails");
-    assert_eq!(resp.status().as_u16(), 503);
-    assert_eq!(
-        resp.headers().get("retry-after").and_then(|v| v.to_str().ok()),
-        Some("30"),
-        "Mercado Pago's Retry-After is passed on"
-    );
+    let resp = app.call(crate::helpers::Function::ProcessPayment, req).await;
+    assert_eq!(resp.status, 503);
+    assert_eq!(resp.header("retry-after"), Some("30"), "Mercado Pago's Retry-After is passed on");
     assert_eq!(
         app.sandbox.control().requests_to("POST /v1/payments").len(),
         1,
@@ -354,7 +350,6 @@ async fn api_gateway_events_are_understood() {
         .replace("\"BODY\"", &serde_json::to_string(&body).expect("json string"))
         .replace("IDEMPOTENCY_KEY", &key());
     let req = lambda_http::request::from_str(&event).expect("a valid API Gateway v2 event");
-    let resp = process_payment::handle(&app.process, req).await.expect("never fails");
-    let (status, body) = crate::helpers::parts(&resp);
+    let (status, body) = app.call(crate::helpers::Function::ProcessPayment, req).await.parts();
     assert_eq!((status, body["status"].as_str()), (201, Some("approved")), "{body}");
 }

@@ -284,8 +284,8 @@ async fn malformed_deliveries_get_4xx_never_5xx() {
         .uri("/api/notifications?data.id=1&type=payment")
         .body(lambda_http::Body::Binary(vec![0xff, 0xfe, 0x00]))
         .expect("request");
-    let resp = notifications::handle(&app.notifications, req).await.expect("never fails");
-    assert_eq!(resp.status().as_u16(), 401);
+    let resp = app.call(crate::helpers::Function::Notifications, req).await;
+    assert_eq!(resp.status, 401);
 }
 
 #[tokio::test]
@@ -296,8 +296,8 @@ async fn probes_get_200() {
         .uri("/api/notifications")
         .body(lambda_http::Body::Empty)
         .expect("request");
-    let resp = notifications::handle(&app.notifications, req).await.expect("never fails");
-    assert_eq!(resp.status().as_u16(), 200);
+    let resp = app.call(crate::helpers::Function::Notifications, req).await;
+    assert_eq!(resp.status, 200);
 }
 
 #[tokio::test]

@@ -20,7 +20,14 @@ use std::time::{Duration, SystemTime};
 use checkout::http::{self as web, ApiError};
 use checkout::services::{ProviderError, Services};
 use checkout::settle::{self, Settled};
-use lambda_http::{Body, Request, Response};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use checkout::http::RawBody;
 use mercadopago::webhook::WebhookVerifier;
 use serde_json::json;
 
@@ -54,24 +61,34 @@ pub fn webhook_timeouts(config: &mut mercadopago::ClientConfig) {
     config.retry.budget = config.retry.budget.min(WEBHOOK_RETRY_BUDGET);
 }
 
-fn ok(outcome: &str) -> Response<Body> {
+fn ok(outcome: &str) -> Response {
     web::json_response(200, &json!({ "status": outcome }))
 }
 
-/// Handles one delivery. Never returns `Err`.
-#[tracing::instrument(name = "notifications", skip_all, fields(data_id, request_id))]
-pub async fn handle(deps: &Deps, req: Request) -> Result<Response<Body>, lambda_http::Error> {
-    Ok(match *req.method() {
-        http::Method::GET | http::Method::HEAD => ok("ready"),
-        http::Method::POST => process(deps, &req).await.unwrap_or_else(ApiError::into_response),
-        _ => ApiError::MethodNotAllowed.into_response(),
-    })
+/// The function's router: `POST /api/notifications` (a delivery) and `GET` (and so `HEAD`: the
+/// panel's URL probes, `200`); JSON 404/405 otherwise (`checkout::http::api_router`; no CORS:
+/// browsers never call it).
+pub fn router(deps: Arc<Deps>) -> Router {
+    let routes =
+        Router::new().route("/api/notifications", get(|| async { ok("ready") }).post(receive)).with_state(deps);
+    web::api_router(routes, None)
 }
 
-async fn process(deps: &Deps, req: &Request) -> Result<Response<Body>, ApiError> {
+/// One delivery. Every failure is a JSON response.
+#[tracing::instrument(name = "notifications", skip_all, fields(data_id, request_id))]
+async fn receive(
+    State(deps): State<Arc<Deps>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Result<RawBody, ApiError>,
+) -> Response {
+    process(&deps, &uri, &headers, body.ok()).await.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn process(deps: &Deps, uri: &Uri, headers: &HeaderMap, body: Option<RawBody>) -> Result<Response, ApiError> {
     let services = &deps.services;
-    let data_id = web::query_param(req, "data.id").or_else(|| web::query_param(req, "id"));
-    let request_id = web::header(req, "x-request-id");
+    let data_id = web::query_param(uri, "data.id").or_else(|| web::query_param(uri, "id"));
+    let request_id = web::header(headers, "x-request-id");
     tracing::Span::current().record("data_id", data_id.as_deref().unwrap_or(""));
     tracing::Span::current().record("request_id", request_id.unwrap_or(""));
 
@@ -81,15 +98,16 @@ async fn process(deps: &Deps, req: &Request) -> Result<Response<Body>, ApiError>
     })?;
     let verifier = WebhookVerifier::new(secret, services.config.webhook_tolerance);
     if let Err(reason) =
-        verifier.verify(web::header(req, "x-signature"), request_id, data_id.as_deref(), SystemTime::now())
+        verifier.verify(web::header(headers, "x-signature"), request_id, data_id.as_deref(), SystemTime::now())
     {
         tracing::warn!(%reason, "webhook refused");
         return Err(ApiError::InvalidSignature);
     }
 
-    let topic = web::query_param(req, "type")
-        .or_else(|| web::query_param(req, "topic"))
-        .or_else(|| web::json_body(req).ok().and_then(|b| b.get("type").and_then(|t| t.as_str()).map(str::to_owned)));
+    let topic = web::query_param(uri, "type").or_else(|| web::query_param(uri, "topic")).or_else(|| {
+        let body = body.and_then(|b| b.json().ok())?;
+        body.get("type").and_then(|t| t.as_str()).map(str::to_owned)
+    });
     if topic.as_deref() != Some("payment") {
         tracing::info!(topic = ?topic, "topic ignored");
         return Ok(ok("ignored"));

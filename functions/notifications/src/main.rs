@@ -4,5 +4,5 @@
 async fn main() -> Result<(), lambda_http::Error> {
     checkout::telemetry::init();
     let deps = notifications::Deps::from_env().await?;
-    checkout::http::run(|req| notifications::handle(&deps, req)).await
+    checkout::http::run(notifications::router(std::sync::Arc::new(deps))).await
 }

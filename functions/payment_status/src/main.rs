@@ -4,5 +4,5 @@
 async fn main() -> Result<(), lambda_http::Error> {
     checkout::telemetry::init();
     let deps = payment_status::Deps::from_env().await?;
-    checkout::http::run(|req| payment_status::handle(&deps, req)).await
+    checkout::http::run(payment_status::router(std::sync::Arc::new(deps))).await
 }

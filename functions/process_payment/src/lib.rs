@@ -26,7 +26,14 @@ use checkout::services::{ProviderError, Services};
 use checkout::settle::{self, Settled};
 use checkout::store::{self, Begin, Failure, NewOrder, Order};
 use checkout::validation::{self, FieldErrors, PaymentRequest};
-use lambda_http::{Body, Request, Response};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use checkout::http::RawBody;
 use mercadopago::{IdempotencyKey, Identification, Payer, PaymentCreateRequest};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -67,21 +74,28 @@ struct Created<'a> {
     message: String,
 }
 
-/// Handles one request. Never returns `Err`: every failure is a JSON response.
+/// The function's router: `POST /api/process_payment` (CORS preflights for the configured
+/// origin; JSON 404/405 otherwise: `checkout::http::api_router`).
+pub fn router(deps: Arc<Deps>) -> Router {
+    let allowed_origin = deps.services.config.allowed_origin.clone();
+    let routes = Router::new().route("/api/process_payment", post(create)).with_state(deps);
+    web::api_router(routes, allowed_origin.as_deref())
+}
+
+/// `POST /api/process_payment`. Every failure is a JSON response.
 #[tracing::instrument(name = "process_payment", skip_all, fields(idempotency_key, order_id))]
-pub async fn handle(deps: &Deps, req: Request) -> Result<Response<Body>, lambda_http::Error> {
-    let allowed_origin = deps.services.config.allowed_origin.as_deref();
-    Ok(web::dispatch(&req, http::Method::POST, allowed_origin, || process(deps, &req)).await)
+async fn create(State(deps): State<Arc<Deps>>, headers: HeaderMap, body: Result<RawBody, ApiError>) -> Response {
+    process(&deps, &headers, body).await.unwrap_or_else(IntoResponse::into_response)
 }
 
 /// Parse → price → idempotent order → charge → respond.
-async fn process(deps: &Deps, req: &Request) -> Result<Response<Body>, ApiError> {
-    let key = match web::header(req, "idempotency-key").map(str::trim) {
+async fn process(deps: &Deps, headers: &HeaderMap, body: Result<RawBody, ApiError>) -> Result<Response, ApiError> {
+    let key = match web::header(headers, "idempotency-key").map(str::trim) {
         None | Some("") => return Err(ApiError::MissingIdempotencyKey),
         Some(k) => IdempotencyKey::new(k).map_err(|_| ApiError::InvalidIdempotencyKey)?,
     };
     tracing::Span::current().record("idempotency_key", key.as_str());
-    let body = web::json_body(req)?;
+    let body = body?.json()?;
     let request = validation::payment_request(&body).map_err(ApiError::Validation)?;
     let services = &deps.services;
     let priced = services.catalog.price(&request.items).map_err(ApiError::Validation)?;
@@ -143,7 +157,7 @@ async fn charge(
     request: &PaymentRequest,
     priced: &PricedOrder,
     key: &IdempotencyKey,
-) -> Result<Response<Body>, ApiError> {
+) -> Result<Response, ApiError> {
     let services = &deps.services;
     let create = PaymentCreateRequest {
         transaction_amount: order.amount,
@@ -236,7 +250,7 @@ fn failure_from(e: &mercadopago::Error) -> Failure {
 }
 
 /// The answer for an order that has a result.
-fn respond(deps: &Deps, order: &Order, lang: Option<Lang>) -> Result<Response<Body>, ApiError> {
+fn respond(deps: &Deps, order: &Order, lang: Option<Lang>) -> Result<Response, ApiError> {
     if order.status == store::status::FAILED {
         let fields = order.failure.as_ref().map(|f| f.fields.clone()).unwrap_or_default();
         return Err(ApiError::Validation(fields));

@@ -4,5 +4,5 @@
 async fn main() -> Result<(), lambda_http::Error> {
     checkout::telemetry::init();
     let deps = process_payment::Deps::from_env().await?;
-    checkout::http::run(|req| process_payment::handle(&deps, req)).await
+    checkout::http::run(process_payment::router(std::sync::Arc::new(deps))).await
 }
