@@ -218,13 +218,18 @@ async fn proxy(State(edge): State<Edge>, req: Request) -> Response {
             }
             out
         }
+        // What API Gateway answers when the integration times out is a 504; a function that
+        // cannot be reached at all is a 502. Both may be retried.
+        Err(e) if e.is_timeout() => {
+            tracing::error!(error = %e, "the function did not answer in time");
+            let body =
+                json!({"error": {"code": "gateway_timeout", "message": "The function did not answer in time; retry."}});
+            (StatusCode::GATEWAY_TIMEOUT, [(axum::http::header::RETRY_AFTER, "1")], Json(body)).into_response()
+        }
         Err(e) => {
             tracing::error!(error = %e, "functions unreachable (is cargo lambda watch running?)");
-            (
-                StatusCode::BAD_GATEWAY,
-                Json(json!({"error": {"code": "bad_gateway", "message": "The functions are not reachable."}})),
-            )
-                .into_response()
+            let body = json!({"error": {"code": "bad_gateway", "message": "The functions are not reachable."}});
+            (StatusCode::BAD_GATEWAY, [(axum::http::header::RETRY_AFTER, "1")], Json(body)).into_response()
         }
     }
 }
