@@ -10,6 +10,8 @@
 : "${LAMBDA_PORT:=9000}"     # cargo lambda watch (Runtime API + router)
 : "${MOTO_PORT:=5055}"       # moto_server (Secrets Manager, DynamoDB, SNS)
 : "${WATCH_FLAGS:=}"         # extra flags for cargo lambda watch (e.g. --ignore-changes)
+: "${LAMBDA_CONCURRENCY:=4}"  # instances per function, each its own process, as Lambda runs
+                              # concurrent requests in separate execution environments
 
 STATE_DIR="$ROOT/.dev/$STACK_NAME"
 SITE_URL="http://127.0.0.1:$DEV_PORT"
@@ -85,7 +87,9 @@ stack_up() {
     sdk_url=$SANDBOX_URL/js/v2
   fi
 
-  STACK_WEBHOOK_SECRET=$webhook_secret # for the callers' tools that sign webhooks (schemathesis)
+  # For the callers' tools that sign webhooks (schemathesis in e2e.sh and fuzz.sh).
+  # shellcheck disable=SC2034
+  STACK_WEBHOOK_SECRET=$webhook_secret
 
   step "Starting moto_server (Secrets Manager, DynamoDB, SNS) on $MOTO_URL"
   start_bg moto python "$ROOT/scripts/moto_server.py" --port "$MOTO_PORT" --parent $$
@@ -131,7 +135,8 @@ JSON
 
   step "Starting the functions under cargo lambda watch on $LAMBDA_URL"
   # shellcheck disable=SC2086
-  start_bg functions cargo lambda watch -A 127.0.0.1 -P "$LAMBDA_PORT" --env-file "$STATE_DIR/functions.env" $WATCH_FLAGS
+  start_bg functions cargo lambda watch -A 127.0.0.1 -P "$LAMBDA_PORT" --concurrency "$LAMBDA_CONCURRENCY" \
+    --env-file "$STATE_DIR/functions.env" $WATCH_FLAGS
   wait_for "$LAMBDA_URL/" 120 "cargo lambda watch"
 
   step "Starting the edge (site + /api/*) on $SITE_URL"
