@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help dev test lint e2e fuzz
+.PHONY: help dev test lint e2e fuzz soak
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -14,14 +14,17 @@ dev: ## Run the whole checkout on this machine, offline: http://127.0.0.1:8080 (
 test: ## Every test: formatting, lints, unit, integration, browser tests and infrastructure checks
 	@scripts/test.sh
 
-lint: ## Formatting and lints only
-	@cargo fmt --all -- --check && cargo clippy --workspace --all-targets --locked -- -D warnings
+lint: ## Formatting and lints only: rustfmt, clippy, shellcheck, ruff, eslint
+	@scripts/lint.sh
 
 e2e: ## Browser tests only (starts its own stack on other ports)
 	@scripts/e2e.sh
 
 fuzz: ## 100,000 arbitrary events per function + schemathesis (1,000 examples per operation); bounded
 	@scripts/fuzz.sh
+
+soak: ## 10,000 payments through the local stack: latency and stand-in memory, start vs end
+	@scripts/soak.sh
 
 .PHONY: build deploy set-credentials destroy infra-check
 

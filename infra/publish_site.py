@@ -125,7 +125,7 @@ def upload(bucket, region, items, out=sys.stdout):
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
         stale += [o["Key"] for o in page.get("Contents", []) if o["Key"] not in keep]
     for start in range(0, len(stale), 1000):
-        batch = stale[start:start + 1000]
+        batch = stale[start : start + 1000]
         s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True})
         for key in batch:
             print(f"  deleted  {key}", file=out)

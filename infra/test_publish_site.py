@@ -8,7 +8,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import publish_site as site  # noqa: E402
+import publish_site as site
 
 
 class ConfigTest(unittest.TestCase):
@@ -59,7 +59,7 @@ class PlanTest(unittest.TestCase):
             "site/img/logo.svg": "<svg/>",
             "site/.DS_Store": "x",
             "site/.cache/x.js": "x",
-            "site/config.json": "{\"stale\": true}",
+            "site/config.json": '{"stale": true}',
             "catalog.json": "{}",
             "config.json": "{}",
         }.items():
@@ -73,7 +73,9 @@ class PlanTest(unittest.TestCase):
             site_dir = self.make_site(root)
             items = site.plan(site_dir, os.path.join(root, "config.json"))
         by_key = {key: (path, ctype, cache) for key, path, ctype, cache in items}
-        self.assertEqual(sorted(by_key), ["app.js", "catalog.json", "config.json", "img/logo.svg", "index.html", "styles.css"])
+        self.assertEqual(
+            sorted(by_key), ["app.js", "catalog.json", "config.json", "img/logo.svg", "index.html", "styles.css"]
+        )
         self.assertEqual(by_key["index.html"][1], "text/html; charset=utf-8")
         self.assertEqual(by_key["app.js"][1], "text/javascript; charset=utf-8")
         self.assertEqual(by_key["styles.css"][1], "text/css; charset=utf-8")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the local stack and the tests need, once: the Python virtualenv (moto, cargo-lambda),
 # the browser-test packages (npm) and Chromium (Debian, when running as root).
-# Usage: scripts/bootstrap.sh [venv] [e2e] [chromium] [arm64] [infra]   (no argument: all)
+# Usage: scripts/bootstrap.sh [venv] [e2e] [chromium] [shellcheck] [arm64] [infra]   (no argument: all)
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$ROOT"
@@ -11,7 +11,8 @@ WANTED=("$@")
 all() { [ ${#WANTED[@]} -eq 0 ]; }
 
 venv() {
-  local stamp=".venv/.installed-$(sha256sum requirements/dev.txt | cut -c1-16)"
+  local stamp
+  stamp=".venv/.installed-$(sha256sum requirements/dev.txt | cut -c1-16)"
   [ -f "$stamp" ] && return 0
   step "Python virtualenv .venv (moto, cargo-lambda)"
   command -v python3 >/dev/null || fail "python3 is required"
@@ -22,7 +23,8 @@ venv() {
 }
 
 e2e() {
-  local stamp="tests/e2e/node_modules/.installed-$(sha256sum tests/e2e/package-lock.json | cut -c1-16)"
+  local stamp
+  stamp="tests/e2e/node_modules/.installed-$(sha256sum tests/e2e/package-lock.json | cut -c1-16)"
   [ -f "$stamp" ] && return 0
   step "Browser-test packages (npm ci in tests/e2e; Playwright's own browser download is skipped)"
   command -v npm >/dev/null || fail "npm (Node.js) is required for the browser tests"
@@ -39,6 +41,18 @@ chromium() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
   else
     fail "Chromium not found at $path: install it (sudo apt-get install chromium) or set CHROMIUM_PATH"
+  fi
+}
+
+# (Not named shellcheck: a function of that name would hide the command it looks for.)
+shellcheck_tool() {
+  command -v shellcheck >/dev/null && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    step "shellcheck from Debian (make lint)"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends shellcheck >/dev/null
+  else
+    fail "shellcheck not found: install it (sudo apt-get install shellcheck)"
   fi
 }
 
@@ -68,5 +82,6 @@ infra() {
 if all || wants venv; then venv; fi
 if all || wants e2e; then e2e; fi
 if all || wants chromium; then chromium; fi
+if all || wants shellcheck; then shellcheck_tool; fi
 if all || wants arm64; then arm64; fi
 if all || wants infra; then infra; fi

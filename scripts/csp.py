@@ -63,7 +63,7 @@ _CfnLoader.add_multi_constructor("!", _construct_tag)
 def load_template(path=DEFAULT_TEMPLATE):
     """The template as plain data (tags become {"Ref": x} / {"Fn::Name": x})."""
     with open(path, encoding="utf-8") as f:
-        return yaml.load(f, Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(f, Loader=_CfnLoader)
 
 
 def resolve_string(value):
@@ -71,7 +71,7 @@ def resolve_string(value):
     if isinstance(value, str):
         return value
     if isinstance(value, dict) and len(value) == 1:
-        (key, arg), = value.items()
+        ((key, arg),) = value.items()
         if key == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], list):
             return resolve_string(arg[0]).join(resolve_string(part) for part in arg[1])
         if key == "Fn::Sub" and isinstance(arg, str):
@@ -98,7 +98,9 @@ def site_response_headers_policy(template):
     behavior = distribution.get("Properties", {}).get("DistributionConfig", {}).get("DefaultCacheBehavior", {})
     ref = behavior.get("ResponseHeadersPolicyId")
     if not (isinstance(ref, dict) and isinstance(ref.get("Ref"), str)):
-        raise TemplateError(f"{name}'s DefaultCacheBehavior has no ResponseHeadersPolicyId: !Ref <policy in this template>")
+        raise TemplateError(
+            f"{name}'s DefaultCacheBehavior has no ResponseHeadersPolicyId: !Ref <policy in this template>"
+        )
     policy = resources.get(ref["Ref"])
     if not policy or policy.get("Type") != "AWS::CloudFront::ResponseHeadersPolicy":
         raise TemplateError(f"{ref['Ref']} is not an AWS::CloudFront::ResponseHeadersPolicy of this template")
@@ -161,7 +163,9 @@ def localize(policy, origin):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--template", default=DEFAULT_TEMPLATE, help="SAM/CloudFormation template (default: infra/template.yaml)")
+    parser.add_argument(
+        "--template", default=DEFAULT_TEMPLATE, help="SAM/CloudFormation template (default: infra/template.yaml)"
+    )
     parser.add_argument("--local", metavar="ORIGIN", help="map Mercado Pago's hosts to this origin (the local sandbox)")
     args = parser.parse_args(argv)
     try:

@@ -62,9 +62,9 @@ def patch_transactions() -> None:
     transaction), those items are put back as they were. Transactions are serialized by
     `SerializedDynamoDB`, so nothing else writes meanwhile.
     """
-    from moto.dynamodb.models import DynamoDBBackend  # noqa: PLC0415 (slow import)
-    from moto.dynamodb.models.dynamo_type import DynamoType  # noqa: PLC0415
-    from moto.dynamodb.models.table import Table  # noqa: PLC0415
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.table import Table
 
     original = DynamoDBBackend.transact_write_items
 
@@ -104,12 +104,12 @@ def patch_transactions() -> None:
 def make_server(host: str, port: int):
     """moto's server app (every service on one port, as ThreadedMotoServer builds it) behind
     `SerializedDynamoDB`, on a threaded werkzeug server. Call `serve_forever()`."""
-    from moto.moto_server.werkzeug_app import (  # noqa: PLC0415 (slow import)
+    from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
         MotoRequestHandler,
         create_backend_app,
     )
-    from werkzeug.serving import make_server as werkzeug_server  # noqa: PLC0415
+    from werkzeug.serving import make_server as werkzeug_server
 
     patch_transactions()
     app = SerializedDynamoDB(DomainDispatcherApplication(create_backend_app))
@@ -136,6 +136,7 @@ def main() -> int:
 
     stop = threading.Event()
     if args.watch_stdin:
+
         def watch_stdin() -> None:
             while sys.stdin.read(4096):
                 pass

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make test: every test there is, on a fresh machine too. Exits non-zero on the first failure.
-#   1. formatting and lints (rustfmt, clippy -D warnings)
+#   1. formatting and lints (scripts/lint.sh: rustfmt, clippy -D warnings, shellcheck, ruff, eslint)
 #   2. unit and integration tests (cargo test: handlers + mp-sandbox + moto_server on loopback)
 #   3. browser tests (Playwright + Chromium against the local stack)
 #   4. infrastructure checks (sam validate --lint, cfn-lint, checkov, the arm64 sam build)
@@ -11,11 +11,8 @@ started=$(date +%s)
 
 "$ROOT/scripts/bootstrap.sh" venv e2e chromium
 
-step "Formatting (cargo fmt --check)"
-cargo fmt --all -- --check
-
-step "Lints (cargo clippy -D warnings)"
-cargo clippy --workspace --all-targets --locked --quiet -- -D warnings
+# rustfmt, clippy, shellcheck, ruff, eslint
+"$ROOT/scripts/lint.sh"
 
 step "Unit and integration tests (cargo test)"
 cargo test --workspace --locked

@@ -1,5 +1,5 @@
 """Unit tests of scripts/csp.py (run by scripts/infra-check.sh, so by `make test`):
-    .venv-infra/bin/python -m unittest discover -s scripts -p 'test_*.py'
+.venv-infra/bin/python -m unittest discover -s scripts -p 'test_*.py'
 """
 
 import contextlib
@@ -12,7 +12,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import csp  # noqa: E402
+import csp
 
 SANDBOX = "http://127.0.0.1:8181"
 
@@ -94,15 +94,19 @@ class ResolveTest(unittest.TestCase):
 
 class TemplateCspTest(unittest.TestCase):
     def test_the_policy_of_the_default_behavior_is_read(self):
-        template = template_with("!Join ['; ', [\"default-src 'self'\", \"frame-src https://secure-fields.mercadopago.com\"]]")
-        self.assertEqual(csp.template_csp(template), "default-src 'self'; frame-src https://secure-fields.mercadopago.com")
+        template = template_with(
+            "!Join ['; ', [\"default-src 'self'\", \"frame-src https://secure-fields.mercadopago.com\"]]"
+        )
+        self.assertEqual(
+            csp.template_csp(template), "default-src 'self'; frame-src https://secure-fields.mercadopago.com"
+        )
 
     def test_the_policy_follows_the_reference_not_the_first_policy(self):
         template = template_with("\"default-src 'self'\"", behavior_ref="Other")
         self.assertEqual(csp.template_csp(template), "default-src 'none'")
 
     def test_missing_pieces_are_errors_that_say_what_is_missing(self):
-        template = template_with("\"x\"", behavior_ref="Nope")
+        template = template_with('"x"', behavior_ref="Nope")
         with self.assertRaisesRegex(csp.TemplateError, "Nope"):
             csp.template_csp(template)
         del template["Resources"]["Dist"]
@@ -138,13 +142,25 @@ class LocalizeTest(unittest.TestCase):
 
     def test_which_sources_are_mercado_pago(self):
         yes = [
-            "https://sdk.mercadopago.com", "sdk.mercadopago.com", "https://*.mercadopago.com",
-            "https://www.mercadopago.com.br", "https://http2.mlstatic.com", "https://api.mercadolibre.com",
-            "https://www.mercadolivre.com", "https://secure-fields.mercadopago.com:443/path",
+            "https://sdk.mercadopago.com",
+            "sdk.mercadopago.com",
+            "https://*.mercadopago.com",
+            "https://www.mercadopago.com.br",
+            "https://http2.mlstatic.com",
+            "https://api.mercadolibre.com",
+            "https://www.mercadolivre.com",
+            "https://secure-fields.mercadopago.com:443/path",
         ]
         no = [
-            "'self'", "'none'", "data:", "https:", "*", "https://example.com", "https://notmercadopago.com",
-            "https://mercadopago.com.evil.example", "'sha256-abc'",
+            "'self'",
+            "'none'",
+            "data:",
+            "https:",
+            "*",
+            "https://example.com",
+            "https://notmercadopago.com",
+            "https://mercadopago.com.evil.example",
+            "'sha256-abc'",
         ]
         for source in yes:
             self.assertTrue(csp.is_mercado_pago(source), source)

@@ -19,7 +19,7 @@ def run(script, extra_env=None):
     env.update(extra_env or {})
     started = time.monotonic()
     proc = subprocess.run(
-        [str(ROOT / "scripts" / script)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        [str(ROOT / "scripts" / script)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
     )
     return proc.returncode, proc.stdout + proc.stderr, time.monotonic() - started
 

@@ -17,7 +17,9 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import csp  # noqa: E402
+from typing import ClassVar
+
+import csp
 
 ROOT = csp.ROOT
 STORE_RS = os.path.join(ROOT, "crates", "checkout", "src", "store.rs")
@@ -28,7 +30,11 @@ BUILD_MAKEFILE = os.path.join(ROOT, "infra", "build", "Makefile")
 # What each function's code calls (crates/checkout: store.rs, secrets.rs, events.rs).
 EXPECTED_ACTIONS = {
     "process_payment": {
-        "secretsmanager:GetSecretValue", "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "sns:Publish",
+        "secretsmanager:GetSecretValue",
+        "dynamodb:PutItem",
+        "dynamodb:GetItem",
+        "dynamodb:UpdateItem",
+        "sns:Publish",
     },
     "notifications": {"secretsmanager:GetSecretValue", "dynamodb:GetItem", "dynamodb:UpdateItem", "sns:Publish"},
     "payment_status": {"secretsmanager:GetSecretValue", "dynamodb:GetItem", "dynamodb:UpdateItem", "sns:Publish"},
@@ -62,7 +68,7 @@ def store_table_definition():
     ttl = re.findall(r'TimeToLiveSpecification::builder\(\)\s*\.attribute_name\("(\w+)"\)\s*\.enabled\(true\)', body)
     if not (attributes and keys and billing):
         raise AssertionError("could not read the table definition from store.rs create_table: update this test")
-    camel_to_upper = lambda s: re.sub(r"(?<!^)(?=[A-Z])", "_", s).upper()  # noqa: E731 PayPerRequest -> PAY_PER_REQUEST
+    camel_to_upper = lambda s: re.sub(r"(?<!^)(?=[A-Z])", "_", s).upper()
     return {
         "AttributeDefinitions": sorted((name, kind.upper()) for name, kind in attributes),
         "KeySchema": [(name, kind.upper()) for name, kind in keys],
@@ -80,7 +86,9 @@ class TemplateTestCase(unittest.TestCase):
         cls.resources = cls.template["Resources"]
         cls.globals = cls.template.get("Globals", {}).get("Function", {})
         # Logical id -> Cargo package, from the makefile SAM runs (build-<LogicalId> -> package).
-        cls.packages = dict(re.findall(r"^build-(\w+):\n\t\$\(call package,(\w+)\)", read(BUILD_MAKEFILE), re.MULTILINE))
+        cls.packages = dict(
+            re.findall(r"^build-(\w+):\n\t\$\(call package,(\w+)\)", read(BUILD_MAKEFILE), re.MULTILINE)
+        )
         cls.functions = {
             cls.packages.get(name, name): (name, r)
             for name, r in cls.resources.items()
@@ -131,17 +139,22 @@ class FunctionsTest(TemplateTestCase):
             self.assertEqual(self.packages.get(name), package, f"infra/build/Makefile has no build-{name}")
 
     def test_timeouts_fit_the_callers_deadlines(self):
-        timeout = lambda p: self.function(p)["Properties"]["Timeout"]  # noqa: E731
+        timeout = lambda p: self.function(p)["Properties"]["Timeout"]
         # The HTTP API ends integrations at 30 s; Mercado Pago waits 22 s for a webhook answer.
         self.assertLessEqual(timeout("process_payment"), 30)
         self.assertGreaterEqual(timeout("process_payment"), 28)  # the client's worst case (20 s budget + 8 s attempt)
         self.assertLess(timeout("notifications"), 22)
         self.assertGreaterEqual(timeout("notifications"), 15)  # 10 s budget + 4 s attempt + AWS calls
         self.assertLessEqual(timeout("payment_status"), 30)
-        self.assertEqual(self.resources["Distribution"]["Properties"]["DistributionConfig"]["Origins"][1]["CustomOriginConfig"]["OriginReadTimeout"], 30)
+        self.assertEqual(
+            self.resources["Distribution"]["Properties"]["DistributionConfig"]["Origins"][1]["CustomOriginConfig"][
+                "OriginReadTimeout"
+            ],
+            30,
+        )
 
     def test_logs_are_json_with_retention(self):
-        for package, (name, resource) in self.functions.items():
+        for name, resource in self.functions.values():
             logging = resource["Properties"]["LoggingConfig"]
             self.assertEqual(logging["LogFormat"], "JSON", name)
             group = self.resources[logging["LogGroup"]["Ref"]]
@@ -155,7 +168,9 @@ class FunctionsTest(TemplateTestCase):
         for _, resource in self.functions.values():
             used |= set(resource["Properties"].get("Environment", {}).get("Variables", {}))
         self.assertEqual(used - documented, set())
-        self.assertLessEqual({"MP_SECRET_ARN", "ORDERS_TABLE", "ORDER_EVENTS_TOPIC_ARN"}, set(self.globals["Environment"]["Variables"]))
+        self.assertLessEqual(
+            {"MP_SECRET_ARN", "ORDERS_TABLE", "ORDER_EVENTS_TOPIC_ARN"}, set(self.globals["Environment"]["Variables"])
+        )
 
     def test_notification_url_is_optional_and_points_at_the_webhook(self):
         value = self.function("process_payment")["Properties"]["Environment"]["Variables"]["NOTIFICATION_URL"]
@@ -174,14 +189,19 @@ class FunctionsTest(TemplateTestCase):
 
 
 class LeastPrivilegeTest(TemplateTestCase):
-    ALLOWED_RESOURCES = {
+    ALLOWED_RESOURCES: ClassVar[dict] = {
         "secretsmanager": {"Ref": "MercadoPagoSecret"},
         "dynamodb": {"Fn::GetAtt": ["OrdersTable", "Arn"]},
         "sns": {"Ref": "OrderEventsTopic"},
         "xray": "*",  # X-Ray has no resource-level permissions
     }
     # Every function also writes its own logs and traces.
-    COMMON_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+    COMMON_ACTIONS: ClassVar[set] = {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+    }
 
     def role(self, package):
         function = self.function(package)["Properties"]
@@ -203,7 +223,10 @@ class LeastPrivilegeTest(TemplateTestCase):
     def test_only_lambda_assumes_the_roles(self):
         for package in EXPECTED_ACTIONS:
             trust = self.role(package)["AssumeRolePolicyDocument"]["Statement"]
-            self.assertEqual(trust, [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}])
+            self.assertEqual(
+                trust,
+                [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+            )
 
     def test_each_function_gets_exactly_what_its_code_calls(self):
         for package, expected in EXPECTED_ACTIONS.items():
@@ -220,7 +243,9 @@ class LeastPrivilegeTest(TemplateTestCase):
                 for action in self.actions(statement):
                     self.assertNotIn("*", action)
                     service = action.split(":")[0]
-                    expected = {"Fn::GetAtt": [log_group, "Arn"]} if service == "logs" else self.ALLOWED_RESOURCES[service]
+                    expected = (
+                        {"Fn::GetAtt": [log_group, "Arn"]} if service == "logs" else self.ALLOWED_RESOURCES[service]
+                    )
                     self.assertEqual(statement["Resource"], expected, f"{package}: {action}")
 
     def test_put_item_only_inside_the_order_transaction(self):
@@ -262,7 +287,9 @@ class EdgeTest(TemplateTestCase):
         self.assertEqual(bucket["OwnershipControls"]["Rules"], [{"ObjectOwnership": "BucketOwnerEnforced"}])
         self.assertTrue(all(bucket["PublicAccessBlockConfiguration"].values()))
         self.assertEqual(len(bucket["PublicAccessBlockConfiguration"]), 4)
-        self.assertIn("ServerSideEncryptionByDefault", bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0])
+        self.assertIn(
+            "ServerSideEncryptionByDefault", bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+        )
         statements = self.resources["SiteBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
         deny = [s for s in statements if s["Effect"] == "Deny"]
         self.assertEqual(deny[0]["Condition"], {"Bool": {"aws:SecureTransport": "false"}})
@@ -297,11 +324,21 @@ class EdgeTest(TemplateTestCase):
         self.assertGreaterEqual(headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"], 31536000)
         self.assertTrue(headers["ContentTypeOptions"]["Override"])
         self.assertEqual(headers["FrameOptions"]["FrameOption"], "DENY")
-        self.assertIn(headers["ReferrerPolicy"]["ReferrerPolicy"], {"strict-origin-when-cross-origin", "no-referrer", "same-origin"})
+        self.assertIn(
+            headers["ReferrerPolicy"]["ReferrerPolicy"],
+            {"strict-origin-when-cross-origin", "no-referrer", "same-origin"},
+        )
 
     def test_outputs_the_deploy_and_the_merchant_need(self):
         outputs = self.template["Outputs"]
-        for key in ("SiteUrl", "WebhookUrl", "MercadoPagoSecretArn", "SiteBucketName", "DistributionId", "MercadoPagoPublicKey"):
+        for key in (
+            "SiteUrl",
+            "WebhookUrl",
+            "MercadoPagoSecretArn",
+            "SiteBucketName",
+            "DistributionId",
+            "MercadoPagoPublicKey",
+        ):
             self.assertIn(key, outputs)
         self.assertIn("/api/notifications", str(outputs["WebhookUrl"]["Value"]))
 

@@ -220,13 +220,12 @@
         headers: body ? { 'Content-Type': 'application/json' } : undefined,
         body: body ? JSON.stringify(body) : undefined,
       });
-    } catch (e) {
+    } catch {
       throw apiError({ message: 'Could not reach Mercado Pago.', error: 'network_error', status: 0, cause: [] });
     }
     const json = await res.json().catch(() => null);
     if (res.ok) return json;
     throw apiError(json && typeof json === 'object' ? json : { message: `HTTP ${res.status}`, error: 'http_error', status: res.status, cause: [] });
-    return json;
   }
 
   /** POST /v1/card_tokens from this page (iframe: false and the core method): {token} or {errors}. */
@@ -801,7 +800,7 @@
       this.submitting = true;
       try {
         await this.createCardToken();
-      } catch (errors) {
+      } catch {
         return; // already reported through onCardTokenReceived and onError
       } finally {
         this.submitting = false;

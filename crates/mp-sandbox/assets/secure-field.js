@@ -198,7 +198,7 @@
       const json = await res.json().catch(() => ({ message: `HTTP ${res.status}`, status: res.status, cause: [] }));
       // Only the token answer goes to the page: it holds the first 6 and last 4 digits, never the number.
       return reply(res.ok ? { token: json } : { apiError: json });
-    } catch (e) {
+    } catch {
       return reply({ errors: [{ code: 'network_error', message: 'Could not reach Mercado Pago.' }] });
     }
   }
