@@ -9,7 +9,7 @@ group, read from /proc at the start and at the end.
 
 Prints a Markdown report and exits non-zero when the stack degraded: the median latency of the
 last 100 payments above twice that of the first 100, a payment that was not approved, or a
-stand-in whose memory grew by more than --max-growth-mib (default 256).
+stand-in whose memory grew by more than --max-growth-mib (default 384).
 """
 
 import argparse
@@ -99,7 +99,7 @@ def main() -> int:
     parser.add_argument("--sandbox", required=True, help="mp-sandbox, e.g. http://127.0.0.1:48181")
     parser.add_argument("--state-dir", required=True, help="the stack's .dev/<name> folder (pid files)")
     parser.add_argument("--payments", type=int, default=10_000)
-    parser.add_argument("--max-growth-mib", type=float, default=256)
+    parser.add_argument("--max-growth-mib", type=float, default=384)
     parser.add_argument("--report", help="also write the report to this file")
     args = parser.parse_args()
 

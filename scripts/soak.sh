@@ -4,7 +4,7 @@
 # latency of the first and last 100 payments and each stand-in's memory at the start and the end
 # (scripts/soak.py; the report also goes to .dev/soak/report.md). Fails when the last 100 are
 # over twice as slow as the first 100, a payment is not approved, or a stand-in grew by more than
-# SOAK_MAX_GROWTH_MIB (default 256). Bounded: it stops after its payments.
+# SOAK_MAX_GROWTH_MIB (default 384). Bounded: it stops after its payments.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 export STACK_NAME=soak DEV_PORT="${SOAK_DEV_PORT:-48080}" SANDBOX_PORT="${SOAK_SANDBOX_PORT:-48181}" \
@@ -24,4 +24,4 @@ curl -fsS -X PUT "$SANDBOX_URL/__sandbox/webhooks" -H 'content-type: application
 
 step "Soak: ${SOAK_PAYMENTS:-10000} payments through $SITE_URL"
 python3 "$ROOT/scripts/soak.py" --site "$SITE_URL" --sandbox "$SANDBOX_URL" --state-dir "$STATE_DIR" \
-  --payments "${SOAK_PAYMENTS:-10000}" --max-growth-mib "${SOAK_MAX_GROWTH_MIB:-256}" --report "$STATE_DIR/report.md"
+  --payments "${SOAK_PAYMENTS:-10000}" --max-growth-mib "${SOAK_MAX_GROWTH_MIB:-384}" --report "$STATE_DIR/report.md"
