@@ -52,7 +52,7 @@ async fn a_request_id_smuggled_into_data_id_does_not_verify() {
         body: Some(json!({"type": "payment", "data": {"id": payment_id}}).to_string()),
         ..HttpApiEvent::new("POST", "/api/notifications")
     };
-    let (status, body) = invoke(&app, Function::Notifications, &forged).await;
+    let (status, body) = invoke(&app, Function::routing("POST", "/api/notifications"), &forged).await;
     assert_eq!((status, body["error"]["code"].as_str()), (401, Some("invalid_signature")), "{body}");
     assert_eq!(app.order(order_id).await, before, "the order is unchanged");
 
@@ -62,7 +62,7 @@ async fn a_request_id_smuggled_into_data_id_does_not_verify() {
         headers: vec![("x-signature".into(), signature), ("x-request-id".into(), "R".into())],
         ..forged
     };
-    let (status, body) = invoke(&app, Function::Notifications, &genuine).await;
+    let (status, body) = invoke(&app, Function::routing("POST", "/api/notifications"), &genuine).await;
     assert_eq!(status, 200, "{body}");
 }
 
@@ -82,7 +82,7 @@ async fn a_body_that_is_not_utf8_or_not_base64_is_malformed_json() {
         ("flagged base64 but not base64", payment("{\"items\": []}", true)),
         ("text that is not JSON", payment("\u{fffd}\u{0}", false)),
     ] {
-        let (status, body) = invoke(&app, Function::ProcessPayment, &event).await;
+        let (status, body) = invoke(&app, Function::routing("POST", "/api/process_payment"), &event).await;
         assert_eq!((status, body["error"]["code"].as_str()), (400, Some("malformed_json")), "{what}: {body}");
     }
     // The same bytes handed over as a binary body (what a local emulator may do).
@@ -92,7 +92,7 @@ async fn a_body_that_is_not_utf8_or_not_base64_is_malformed_json() {
         .header("idempotency-key", key())
         .body(lambda_http::Body::Binary(not_utf8.to_vec()))
         .expect("request");
-    let (status, body) = app.call(Function::ProcessPayment, req).await.parts();
+    let (status, body) = app.call(Function::routing("POST", "/api/process_payment"), req).await.parts();
     assert_eq!((status, body["error"]["code"].as_str()), (400, Some("malformed_json")), "{body}");
     assert!(app.charges().is_empty());
 }
@@ -112,12 +112,9 @@ async fn broken_escapes_and_raw_utf8_anywhere_get_a_documented_error_from_each_f
     ];
     let hostile_body = r#"{"it\u00e9ms%zz": [{"sk\u00fa": 1}], "\u0000": "\ud800", "payer": {"\u00e9": null}}"#;
 
-    for function in Function::ALL {
-        let (method, path) = match function {
-            Function::ProcessPayment => ("POST", "/api/process_payment"),
-            Function::Notifications => ("POST", "/api/notifications"),
-            Function::PaymentStatus => ("GET", "/api/payment_status/%E9%zz"),
-        };
+    for &function in Function::all() {
+        let (method, path) = function.path_with("%E9%zz");
+        let (method, path) = (method, path.as_str());
         let mut events = vec![];
         for query in hostile_queries {
             events.push(HttpApiEvent { raw_query_string: query.into(), ..HttpApiEvent::new(method, path) });

@@ -15,8 +15,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::IntoResponse;
 use checkout::config::{Config, Env};
-use checkout::services::Services;
-use checkout::store::{Order, OrderStore};
+use checkout::store::OrderStore;
+use domain::order::{Order, OrderId};
+use domain::ports::OrderRepository;
 use futures_util::FutureExt as _;
 use lambda_http::{Body, Request};
 use mp_sandbox::{Sandbox, SandboxConfig};
@@ -236,12 +237,8 @@ pub(crate) struct TestApp {
     pub(crate) secret_arn: String,
     /// The topic's HTTP subscriber.
     pub(crate) subscriber: Subscriber,
-    /// `process_payment` dependencies.
-    pub(crate) process: Arc<process_payment::Deps>,
-    /// `notifications` dependencies (shared with the webhook adapter).
-    pub(crate) notifications: Arc<notifications::Deps>,
-    /// `payment_status` dependencies.
-    pub(crate) status: Arc<payment_status::Deps>,
+    /// Each function's router, built once as its cold start would (`app`), by name.
+    routers: std::collections::HashMap<&'static str, axum::Router>,
     /// Public URL of the notifications adapter (what Mercado Pago posts to).
     pub(crate) notification_url: String,
     /// The store, for direct inspection.
@@ -267,16 +264,17 @@ impl TestApp {
         let sdk = checkout::aws::local(moto).await;
         let suffix = uuid::Uuid::new_v4().simple().to_string();
 
-        // The notifications endpoint exists before the sandbox, which needs its URL.
-        let adapter_slot: Arc<OnceLock<Arc<notifications::Deps>>> = Arc::new(OnceLock::new());
+        // The webhook endpoint exists before the sandbox, which needs its URL; it serves the
+        // function that routes `POST /api/notifications`.
+        let adapter_slot: Arc<OnceLock<axum::Router>> = Arc::new(OnceLock::new());
         let slot = Arc::clone(&adapter_slot);
         let adapter = axum::Router::new().fallback(move |req: axum::extract::Request| {
             let slot = Arc::clone(&slot);
             async move {
-                let Some(deps) = slot.get() else {
+                let Some(router) = slot.get() else {
                     return (http::StatusCode::SERVICE_UNAVAILABLE, "starting").into_response();
                 };
-                checkout::http::serve(notifications::router(Arc::clone(deps)), to_lambda(req).await).await
+                checkout::http::serve(router.clone(), to_lambda(req).await).await
             }
         });
         let notification_url = format!("{}/api/notifications", serve(adapter).await);
@@ -330,16 +328,14 @@ impl TestApp {
             ("STATUS_REFRESH_AFTER_SECS", "0".into()),
         ];
         env.extend(options.env);
-        let services = || Services::new(config(&env), &sdk).expect("services");
-        let process =
-            Arc::new(process_payment::Deps { services: services(), wait_for_in_flight: Duration::from_secs(10) });
-        let notifications = Arc::new(notifications::Deps {
-            services: Services::new_with(config(&env), &sdk, notifications::webhook_timeouts).expect("services"),
-        });
-        let _ = adapter_slot.set(Arc::clone(&notifications));
-        let status = Arc::new(payment_status::Deps { services: services() });
+        let routers: std::collections::HashMap<_, _> = Function::all()
+            .iter()
+            .map(|f| (f.name, (f.app)(config(&env), &sdk).unwrap_or_else(|e| panic!("{}: {e}", f.name))))
+            .collect();
+        let webhooks = Function::routing("POST", "/api/notifications");
+        let _ = adapter_slot.set(routers[webhooks.name].clone());
         let store = OrderStore::new(aws_sdk_dynamodb::Client::new(&sdk), table.clone());
-        TestApp { sandbox, sdk, table, secret_arn, subscriber, process, notifications, status, notification_url, store }
+        TestApp { sandbox, sdk, table, secret_arn, subscriber, routers, notification_url, store }
     }
 
     /// `POST /api/process_payment` with an `Idempotency-Key`.
@@ -357,7 +353,7 @@ impl TestApp {
             req = req.header("idempotency-key", k);
         }
         let req: Request = req.body(Body::Text(body)).expect("request");
-        self.call(Function::ProcessPayment, req).await.parts()
+        self.call(Function::routing("POST", "/api/process_payment"), req).await.parts()
     }
 
     /// `GET /api/payment_status/{order_id}`; returns the whole answer.
@@ -367,7 +363,7 @@ impl TestApp {
             .uri(format!("/api/payment_status/{order_id}"))
             .body(Body::Empty)
             .expect("request");
-        self.call(Function::PaymentStatus, req).await
+        self.call(Function::routing("GET", "/api/payment_status/{order_id}"), req).await
     }
 
     /// `GET /api/payment_status/{order_id}`.
@@ -377,11 +373,7 @@ impl TestApp {
 
     /// The function's router, as its Lambda serves it.
     pub(crate) fn router(&self, function: Function) -> axum::Router {
-        match function {
-            Function::ProcessPayment => process_payment::router(Arc::clone(&self.process)),
-            Function::Notifications => notifications::router(Arc::clone(&self.notifications)),
-            Function::PaymentStatus => payment_status::router(Arc::clone(&self.status)),
-        }
+        self.routers[function.name].clone()
     }
 
     /// One request through a function's router.
@@ -401,7 +393,7 @@ impl TestApp {
             req = req.header(*k, v);
         }
         let req: Request = req.body(Body::Text(body.to_string())).expect("request");
-        self.call(Function::Notifications, req).await.parts()
+        self.call(Function::routing("POST", "/api/notifications"), req).await.parts()
     }
 
     /// A webhook for `payment_id` signed as Mercado Pago would, now.
@@ -441,7 +433,8 @@ impl TestApp {
 
     /// The stored order.
     pub(crate) async fn order(&self, order_id: &str) -> Order {
-        self.store.get(order_id).await.expect("store").expect("order exists")
+        let id = OrderId::parse(order_id).expect("an order id");
+        self.store.get(&id).await.expect("store").expect("order exists")
     }
 
     /// Payments the sandbox has made.
@@ -485,28 +478,58 @@ impl TestApp {
     }
 }
 
-/// The three functions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Function {
-    /// `POST /api/process_payment`.
-    ProcessPayment,
-    /// `POST|GET /api/notifications`.
-    Notifications,
-    /// `GET /api/payment_status/{order_id}`.
-    PaymentStatus,
+/// A Lambda function: its folder name, the routes it serves and how it starts (`app`). The
+/// list is `crate::functions::FUNCTIONS`, generated from the folders under `functions/`.
+#[derive(Clone, Copy)]
+pub(crate) struct Function {
+    /// Folder and binary name (`process_payment`).
+    pub(crate) name: &'static str,
+    /// (method, path) pairs, as in the SAM template (`/api/payment_status/{order_id}`).
+    pub(crate) routes: &'static [(&'static str, &'static str)],
+    /// Its cold start.
+    pub(crate) app: checkout::http::App,
+}
+
+impl PartialEq for Function {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl std::fmt::Debug for Function {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
 }
 
 impl Function {
     /// All of them.
-    pub(crate) const ALL: [Function; 3] = [Function::ProcessPayment, Function::Notifications, Function::PaymentStatus];
+    pub(crate) fn all() -> &'static [Function] {
+        crate::functions::FUNCTIONS
+    }
+
+    /// The function that serves `method path` (a route as the template writes it).
+    pub(crate) fn routing(method: &str, path: &str) -> Function {
+        *Function::all()
+            .iter()
+            .find(|f| f.routes.contains(&(method, path)))
+            .unwrap_or_else(|| panic!("no function routes {method} {path}"))
+    }
 
     /// The function's name.
     pub(crate) fn name(self) -> &'static str {
-        match self {
-            Function::ProcessPayment => "process_payment",
-            Function::Notifications => "notifications",
-            Function::PaymentStatus => "payment_status",
-        }
+        self.name
+    }
+
+    /// Its first route with every `{parameter}` replaced by `value`.
+    pub(crate) fn path_with(self, value: &str) -> (&'static str, String) {
+        let (method, route) = self.routes.first().copied().unwrap_or(("GET", "/"));
+        let path = route
+            .split('/')
+            .map(|segment| if segment.starts_with('{') { value } else { segment })
+            .collect::<Vec<_>>()
+            .join("/");
+        (method, path)
     }
 }
 

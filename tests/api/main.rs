@@ -11,6 +11,10 @@
 )]
 
 mod edge;
+mod functions {
+    //! Every function's library, from the folders under `functions/` (tests/build.rs).
+    include!(concat!(env!("OUT_DIR"), "/functions.rs"));
+}
 mod fuzz;
 mod helpers;
 mod paying;

@@ -37,7 +37,7 @@ async fn buyer_pays_with_approved_card() {
     // The order is stored, approved, without personal data.
     let order = app.order(order_id).await;
     assert_eq!((order.status.as_str(), order.payment_id), ("approved", Some(charge.id)));
-    assert_eq!(order.amount, rust_decimal::Decimal::new(18500, 0));
+    assert_eq!(order.terms.amount, rust_decimal::Decimal::new(18500, 0));
     let item = aws_sdk_dynamodb::Client::new(&app.sdk)
         .get_item()
         .table_name(&app.table)
@@ -282,7 +282,7 @@ async fn provider_down_answer_carries_retry_after() {
         .header("idempotency-key", key())
         .body(lambda_http::Body::Text(app.checkout_body("APRO").await.to_string()))
         .expect("request");
-    let resp = app.call(crate::helpers::Function::ProcessPayment, req).await;
+    let resp = app.call(crate::helpers::Function::routing("POST", "/api/process_payment"), req).await;
     assert_eq!(resp.status, 503);
     assert_eq!(resp.header("retry-after"), Some("30"), "Mercado Pago's Retry-After is passed on");
     assert_eq!(
@@ -350,6 +350,6 @@ async fn api_gateway_events_are_understood() {
         .replace("\"BODY\"", &serde_json::to_string(&body).expect("json string"))
         .replace("IDEMPOTENCY_KEY", &key());
     let req = lambda_http::request::from_str(&event).expect("a valid API Gateway v2 event");
-    let (status, body) = app.call(crate::helpers::Function::ProcessPayment, req).await.parts();
+    let (status, body) = app.call(crate::helpers::Function::routing("POST", "/api/process_payment"), req).await.parts();
     assert_eq!((status, body["status"].as_str()), (201, Some("approved")), "{body}");
 }

@@ -34,11 +34,11 @@ async fn without_webhooks_polling_settles_the_payment() {
     let (_, body) = app.post_payment(Some(&key()), &app.checkout_body("CONT").await).await;
     let order_id = body["order_id"].as_str().expect("order");
     app.sandbox.control().settle(body["payment_id"].as_u64().expect("id"), Settlement::Approved, None).expect("settle");
-    assert_eq!(app.order(order_id).await.status, "in_process", "nothing told us yet");
+    assert_eq!(app.order(order_id).await.status.as_str(), "in_process", "nothing told us yet");
 
     let (status, polled) = app.get_status(order_id).await;
     assert_eq!((status, polled["status"].as_str()), (200, Some("approved")));
-    assert_eq!(app.order(order_id).await.status, "approved");
+    assert_eq!(app.order(order_id).await.status.as_str(), "approved");
     assert_eq!(app.subscriber.messages().len(), 1, "order paid, once");
     app.get_status(order_id).await;
     assert_eq!(app.subscriber.messages().len(), 1);
@@ -63,7 +63,7 @@ async fn an_order_whose_create_answer_was_lost_is_found_by_reference() {
     assert_eq!(status, 503, "{body}");
     assert_eq!(app.charges().len(), 1, "Mercado Pago charged although its answer was an error");
     let order_id = app.charges()[0].external_reference.clone().expect("reference");
-    assert_eq!(app.order(&order_id).await.status, "created");
+    assert_eq!(app.order(&order_id).await.status.as_str(), "created");
 
     let (status, polled) = app.get_status(&order_id).await;
     assert_eq!((status, polled["status"].as_str()), (200, Some("approved")), "{polled}");

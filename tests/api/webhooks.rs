@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use domain::ports::OrderRepository as _;
 use mp_sandbox::{Fault, FaultKind, ForgedWebhook, SandboxConfig, Settlement};
 use serde_json::json;
 
@@ -24,7 +25,7 @@ fn quiet() -> Options {
 async fn signed_webhook_approves_the_order_and_publishes_once() {
     let app = TestApp::spawn().await;
     let (order_id, payment_id) = pending_order(&app).await;
-    assert_eq!(app.order(&order_id).await.status, "in_process");
+    assert_eq!(app.order(&order_id).await.status.as_str(), "in_process");
 
     // The acquirer approves; the sandbox sends a signed webhook to the real handler.
     app.sandbox.control().settle(payment_id, Settlement::Approved, None).expect("settle");
@@ -69,7 +70,7 @@ async fn twenty_concurrent_deliveries_of_one_approval_publish_one_message() {
     for t in tasks {
         assert_eq!(t.await.expect("task").0, 200);
     }
-    assert_eq!(app.order(&order_id).await.status, "approved");
+    assert_eq!(app.order(&order_id).await.status.as_str(), "approved");
     assert_eq!(app.subscriber.messages().len(), 1, "exactly one order paid message");
 }
 
@@ -84,9 +85,9 @@ async fn concurrent_writes_of_one_approval_have_exactly_one_winner() {
     for round in 0..20 {
         let (order_id, payment_id) = pending_order(&app).await;
         let stored = app.order(&order_id).await.mp_last_updated_ms.expect("in_process has a date");
-        let update = checkout::store::PaymentUpdate {
+        let update = domain::order::PaymentUpdate {
             payment_id,
-            status: "approved".into(),
+            status: domain::order::OrderStatus::Approved,
             status_detail: "accredited".into(),
             mp_last_updated_ms: stored + 1,
         };
@@ -97,19 +98,19 @@ async fn concurrent_writes_of_one_approval_have_exactly_one_winner() {
                     (Arc::clone(&app), order_id.clone(), update.clone(), Arc::clone(&barrier));
                 tokio::spawn(async move {
                     barrier.wait().await;
-                    app.store.apply_payment(&order_id, &update).await
+                    app.store.apply_payment(&domain::order::OrderId::parse(&order_id).expect("id"), &update).await
                 })
             })
             .collect();
         let (mut claimed, mut updated, mut stale) = (0, 0, 0);
         for t in tasks {
             match t.await.expect("task").expect("DynamoDB answers") {
-                checkout::store::Applied::Updated { claimed: c, .. } => {
+                domain::order::Applied::Updated { claimed: c, .. } => {
                     updated += 1;
                     claimed += usize::from(c);
                 }
-                checkout::store::Applied::Stale(_) => stale += 1,
-                checkout::store::Applied::NotFound => panic!("the order exists"),
+                domain::order::Applied::Stale(_) => stale += 1,
+                domain::order::Applied::NotFound => panic!("the order exists"),
             }
         }
         assert_eq!((updated, claimed, stale), (1, 1, 19), "round {round}: one writer wins, and it holds the claim");
@@ -182,7 +183,7 @@ async fn forged_webhook_is_rejected_and_changes_nothing() {
         let (status, resp) = app.deliver_notification(&query, &headers, &body).await;
         assert_eq!((status, resp["error"]["code"].as_str()), (401, Some("invalid_signature")), "{what}");
     }
-    assert_eq!(app.order(&order_id).await.status, "in_process", "no forged webhook moved the order");
+    assert_eq!(app.order(&order_id).await.status.as_str(), "in_process", "no forged webhook moved the order");
     assert!(app.subscriber.messages().is_empty());
     assert!(app.sandbox.control().requests_to("GET /v1/payments/{id}").is_empty(), "forged webhooks cause no lookups");
 
@@ -190,7 +191,7 @@ async fn forged_webhook_is_rejected_and_changes_nothing() {
     let (status, _) =
         app.deliver_notification(&query, &[("x-signature", good), ("x-request-id", "req-1".into())], &body).await;
     assert_eq!(status, 200);
-    assert_eq!(app.order(&order_id).await.status, "approved");
+    assert_eq!(app.order(&order_id).await.status.as_str(), "approved");
 }
 
 #[tokio::test]
@@ -216,7 +217,7 @@ async fn replays_and_out_of_order_deliveries_never_move_an_order_back() {
         tokio::time::sleep(Duration::from_millis(300)).await;
         app.sandbox.control().settle(payment_id, Settlement::Approved, None).expect("settle");
         let r = app.deliver_signed(&id).await;
-        assert_eq!(app.order(&order_id).await.status, "approved", "B applied the approval first");
+        assert_eq!(app.order(&order_id).await.status.as_str(), "approved", "B applied the approval first");
         r
     };
     let (a, b) = tokio::join!(slow, fast);
@@ -235,7 +236,7 @@ async fn replays_and_out_of_order_deliveries_never_move_an_order_back() {
     tokio::time::sleep(Duration::from_millis(5)).await;
     app.sandbox.control().set_status(payment_id, "refunded", "refunded").expect("refund");
     assert_eq!(app.deliver_signed(&id).await.1["status"], "updated");
-    assert_eq!(app.order(&order_id).await.status, "refunded");
+    assert_eq!(app.order(&order_id).await.status.as_str(), "refunded");
     assert_eq!(app.subscriber.messages().len(), 1);
 }
 
@@ -284,7 +285,7 @@ async fn malformed_deliveries_get_4xx_never_5xx() {
         .uri("/api/notifications?data.id=1&type=payment")
         .body(lambda_http::Body::Binary(vec![0xff, 0xfe, 0x00]))
         .expect("request");
-    let resp = app.call(crate::helpers::Function::Notifications, req).await;
+    let resp = app.call(crate::helpers::Function::routing("POST", "/api/notifications"), req).await;
     assert_eq!(resp.status, 401);
 }
 
@@ -296,7 +297,7 @@ async fn probes_get_200() {
         .uri("/api/notifications")
         .body(lambda_http::Body::Empty)
         .expect("request");
-    let resp = app.call(crate::helpers::Function::Notifications, req).await;
+    let resp = app.call(crate::helpers::Function::routing("POST", "/api/notifications"), req).await;
     assert_eq!(resp.status, 200);
 }
 
@@ -337,7 +338,7 @@ async fn without_a_notification_url_the_panel_webhook_still_settles_the_order() 
     assert_eq!(app.charges()[0].notification_url, None);
     app.sandbox.control().settle(payment_id, Settlement::Approved, None).expect("settle");
     app.webhooks_settle().await;
-    assert_eq!(app.order(&order_id).await.status, "approved");
+    assert_eq!(app.order(&order_id).await.status.as_str(), "approved");
 }
 
 /// A cancelled transaction leaves every item it named as it was. (The local moto backs up only

@@ -9,13 +9,13 @@
 //!  "unit_price": "18500.00", "line_total": "37000.00"}], "paid_at": "2026-11-21T12:00:00Z"}
 //! ```
 //! Amounts are decimal strings (exact). No card, payer, e-mail or document data. Published once
-//! per order (see [`crate::settle`]); consumers can still de-duplicate on `order_id`.
+//! per order (see `domain::settle`); consumers can still de-duplicate on `order_id`.
 
 use aws_sdk_sns::types::MessageAttributeValue;
+use domain::catalog::PricedLine;
+use domain::order::Order;
+use domain::ports::{EventsError, OrderEvents};
 use serde::Serialize;
-
-use crate::catalog::PricedLine;
-use crate::store::Order;
 
 /// The message body.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -42,42 +42,39 @@ impl<'a> OrderPaid<'a> {
     pub fn for_order(order: &'a Order) -> Self {
         OrderPaid {
             kind: "order.paid",
-            order_id: &order.order_id,
+            order_id: order.order_id.as_str(),
             payment_id: order.payment_id,
-            amount: format!("{:.2}", order.amount),
-            currency_id: &order.currency_id,
-            items: &order.lines,
+            amount: format!("{:.2}", order.terms.amount),
+            currency_id: &order.terms.currency_id,
+            items: &order.terms.lines,
             paid_at: order.updated_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
         }
     }
 }
 
-/// Publishing failed.
-#[derive(Debug, thiserror::Error)]
-#[error("could not publish the order event: {0}")]
-pub struct EventsError(String);
-
-/// Publishes order events to one SNS topic.
+/// Publishes order events to one SNS topic: the [`OrderEvents`] port over SNS.
 #[derive(Debug, Clone)]
-pub struct OrderEvents {
+pub struct SnsEvents {
     client: aws_sdk_sns::Client,
     topic_arn: String,
 }
 
-impl OrderEvents {
+impl SnsEvents {
     /// A publisher for `topic_arn`.
     pub fn new(client: aws_sdk_sns::Client, topic_arn: impl Into<String>) -> Self {
-        OrderEvents { client, topic_arn: topic_arn.into() }
+        SnsEvents { client, topic_arn: topic_arn.into() }
     }
+}
 
+impl OrderEvents for SnsEvents {
     /// Publishes "order paid" for `order`; returns SNS's message id.
-    pub async fn publish_order_paid(&self, order: &Order) -> Result<String, EventsError> {
-        let body = serde_json::to_string(&OrderPaid::for_order(order)).map_err(|e| EventsError(e.to_string()))?;
+    async fn publish_order_paid(&self, order: &Order) -> Result<String, EventsError> {
+        let body = serde_json::to_string(&OrderPaid::for_order(order)).map_err(|e| EventsError(e.into()))?;
         let attribute = MessageAttributeValue::builder()
             .data_type("String")
             .string_value("order.paid")
             .build()
-            .map_err(|e| EventsError(e.to_string()))?;
+            .map_err(|e| EventsError(e.into()))?;
         let out = self
             .client
             .publish()
@@ -87,7 +84,7 @@ impl OrderEvents {
             .message_attributes("event_type", attribute)
             .send()
             .await
-            .map_err(|e| EventsError(aws_sdk_sns::error::DisplayErrorContext(e).to_string()))?;
+            .map_err(|e| EventsError(Box::new(crate::aws::SdkFailure::new(e))))?;
         let id = out.message_id.unwrap_or_default();
         tracing::info!(order_id = %order.order_id, message_id = %id, "order paid event published");
         Ok(id)

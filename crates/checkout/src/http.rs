@@ -22,7 +22,7 @@ use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::validation::FieldErrors;
+use domain::validation::FieldErrors;
 
 /// Largest request body accepted, in bytes (a payment request is well under 2 KB).
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -326,6 +326,24 @@ impl HttpApiEvent {
         })
         .to_string()
     }
+}
+
+/// How a function builds its router at a cold start, from its settings and the AWS SDK
+/// configuration (no network I/O). Each function exports one as `app`; its `main` is
+/// [`lambda_main`], and the integration tests call the same `app`.
+pub type App = fn(crate::config::Config, &aws_config::SdkConfig) -> Result<Router, crate::services::InitError>;
+
+/// A function's whole `main`: logging, settings from the environment, the AWS SDK
+/// configuration, the router (built once per cold start by `app`), then [`run`].
+///
+/// # Errors
+/// A missing or invalid setting (the function fails its cold start, naming it), or the
+/// runtime could not talk to the Runtime API.
+pub async fn lambda_main(app: App) -> Result<(), lambda_http::Error> {
+    crate::telemetry::init();
+    let config = crate::config::Config::from_env()?;
+    let sdk = crate::aws::load().await;
+    run(app(config, &sdk)?).await
 }
 
 /// Serves `router` on the Lambda Runtime API, like `lambda_http::run`, with every event passed

@@ -1,26 +1,23 @@
-//! The checkout's shared domain, used by the three Lambda functions.
+//! The adapters and the HTTP edge the three Lambda functions share. The domain (catalog,
+//! validation, orders, payments, messages, the ports) is the `domain` crate; this crate
+//! implements its ports over AWS and Mercado Pago and serves it over HTTP.
 //!
 //! - [`config`]: settings from the environment (errors name the variable).
-//! - [`catalog`]: products and pricing with `rust_decimal` (prices only from `catalog.json`).
-//! - [`validation`]: the payment request, with per-field errors.
-//! - [`messages`]: buyer messages for every documented `status_detail`, in es, pt and en.
 //! - [`secrets`]: the Mercado Pago credentials from Secrets Manager, cached, refreshed on 401.
-//! - [`store`]: orders in DynamoDB, with conditional writes for idempotency and monotonic status.
-//! - [`events`] and [`settle`]: the exactly-once "order paid" SNS event.
-//! - [`http`]: the one error type and its JSON responses.
+//! - [`store`]: the order repository over DynamoDB, with conditional writes.
+//! - [`events`]: the "order paid" events over SNS.
+//! - [`provider`]: the payment provider over Mercado Pago.
+//! - [`http`]: the functions' HTTP edge (axum through `lambda_http`) and the error envelope.
 //! - [`services`]: everything a handler needs, built once per cold start.
 //! - [`aws`]: the AWS SDK configuration.
 //! - [`telemetry`]: logging setup.
 
 pub mod aws;
-pub mod catalog;
 pub mod config;
 pub mod events;
 pub mod http;
-pub mod messages;
+pub mod provider;
 pub mod secrets;
 pub mod services;
-pub mod settle;
 pub mod store;
 pub mod telemetry;
-pub mod validation;

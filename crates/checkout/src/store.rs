@@ -1,4 +1,4 @@
-//! The order store: one DynamoDB table (on-demand, string hash key `pk`), two kinds of item.
+//! The order store, the domain's [`OrderRepository`] over DynamoDB: one table (on-demand, string hash key `pk`), two kinds of item.
 //!
 //! - `order#<order_id>`: the order — lines, amount (a DynamoDB number, exact), currency,
 //!   status and status_detail, payment_id, timestamps, `mp_last_updated` (epoch ms of Mercado
@@ -8,16 +8,19 @@
 //!   Kept 7 days (`expires_at`, the table's TTL attribute).
 //!
 //! Conditional writes make the rules hold under concurrency and across cold starts:
-//! - [`OrderStore::begin`] writes both items in one transaction, each only if absent: one key
+//! - `begin` writes both items in one transaction, each only if absent: one key
 //!   maps to one order, however many requests race.
-//! - [`OrderStore::acquire_attempt`] leases the right to call Mercado Pago for an order, so
+//! - `acquire_attempt` leases the right to call Mercado Pago for an order, so
 //!   concurrent duplicates wait for the first attempt instead of calling too.
-//! - [`OrderStore::apply_payment`] moves an order only to a strictly newer `date_last_updated`:
+//! - `apply_payment` moves an order only to a strictly newer `date_last_updated`:
 //!   replays and out-of-order deliveries never move it backwards.
-//! - [`OrderStore::claim_paid_event`] lets exactly one caller publish the "order paid" event.
+//! - `claim_paid_event` lets exactly one caller publish the "order paid" event.
+
+//!
+//! Items are mapped with `serde_dynamo` from the domain's `Order` (its serde names are the
+//! attribute names); the amount is stored as the decimal's text (exact; our choice).
 
 use std::collections::HashMap;
-use std::str::FromStr;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
@@ -25,182 +28,26 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, Put, ReturnValue,
     ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem,
 };
-use rust_decimal::Decimal;
+use domain::order::{
+    Applied, Begin, Failure, IDEMPOTENCY_RETENTION, NewOrder, Order, OrderId, OrderStatus, PAID_EVENT_LEASE,
+    PaymentUpdate, epoch_ms, lease_until_ms,
+};
+use domain::ports::{OrderRepository, StoreError};
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::catalog::PricedLine;
-use crate::messages::Lang;
-use crate::validation::FieldErrors;
+use crate::aws::SdkFailure;
 
-/// How long a publisher holds the "order paid" event before another may try (an SNS publish
-/// takes milliseconds; a Lambda that dies mid-publish frees it after this).
-pub const PAID_EVENT_LEASE: Duration = Duration::from_secs(30);
-
-/// How long an idempotency record is kept (the table's TTL deletes it later).
-pub const IDEMPOTENCY_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
-
-/// Our order states before (or instead of) a Mercado Pago payment; the rest are Mercado Pago's
-/// payment statuses.
-pub mod status {
-    /// The order exists; no payment yet (the call to Mercado Pago is pending or failed
-    /// transiently and can be retried with the same key).
-    pub const CREATED: &str = "created";
-    /// Mercado Pago refused the request (invalid token, e-mail...): final for this key.
-    pub const FAILED: &str = "failed";
-}
-
-/// State of the "order paid" event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PaidEvent {
-    /// The order became approved; nobody has published yet.
-    Due,
-    /// Someone is publishing, until the epoch-ms lease runs out.
-    Claimed {
-        /// Lease end, epoch ms.
-        until_ms: i64,
-        /// Random token of the claim's holder.
-        token: Option<String>,
-    },
-    /// Published.
-    Published,
-}
-
-/// Why Mercado Pago refused an order's payment request (stored so a retry with the same key
-/// gets the same answer).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Failure {
-    /// Our error code (`validation_failed`).
-    pub code: String,
-    /// Field errors derived from Mercado Pago's cause codes.
-    pub fields: FieldErrors,
-}
-
-/// An order as stored.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Order {
-    /// UUID v4, also the payment's `external_reference`.
-    pub order_id: String,
-    /// The key that created it.
-    pub idempotency_key: String,
-    /// SHA-256 of the request that created it.
-    pub request_hash: String,
-    /// Priced lines.
-    pub lines: Vec<PricedLine>,
-    /// Total, in currency units.
-    pub amount: Decimal,
-    /// ISO 4217.
-    pub currency_id: String,
-    /// Buyer language.
-    pub lang: Lang,
-    /// `visa`, `master`... (for messages).
-    pub payment_method_id: String,
-    /// Installments asked for (for messages).
-    pub installments: u32,
-    /// [`status`] constants or Mercado Pago's payment status.
-    pub status: String,
-    /// Mercado Pago's `status_detail` (empty before a payment).
-    pub status_detail: String,
-    /// Mercado Pago payment id.
-    pub payment_id: Option<u64>,
-    /// Creation time.
-    pub created_at: OffsetDateTime,
-    /// Last change.
-    pub updated_at: OffsetDateTime,
-    /// Mercado Pago's `date_last_updated` of the applied payment state, epoch ms.
-    pub mp_last_updated_ms: Option<i64>,
-    /// Last time the payment was read from Mercado Pago, epoch ms.
-    pub checked_at_ms: Option<i64>,
-    /// End of the current attempt's lease, epoch ms.
-    pub attempt_lease_until_ms: Option<i64>,
-    /// "Order paid" event state.
-    pub paid_event: Option<PaidEvent>,
-    /// Why the request failed, for [`status::FAILED`].
-    pub failure: Option<Failure>,
-}
-
-/// What [`OrderStore::begin`] needs to create an order.
-#[derive(Debug, Clone)]
-pub struct NewOrder {
-    /// The client's `Idempotency-Key`.
-    pub idempotency_key: String,
-    /// SHA-256 of the normalized request.
-    pub request_hash: String,
-    /// Priced lines.
-    pub lines: Vec<PricedLine>,
-    /// Total.
-    pub amount: Decimal,
-    /// Currency.
-    pub currency_id: String,
-    /// Buyer language.
-    pub lang: Lang,
-    /// Payment method.
-    pub payment_method_id: String,
-    /// Installments.
-    pub installments: u32,
-}
-
-/// Result of [`OrderStore::begin`].
-#[derive(Debug, Clone, PartialEq)]
-pub enum Begin {
-    /// A new order was created for this key.
-    Created(Order),
-    /// The key was used before with the same request: its order.
-    Existing(Order),
-    /// The key was used before with a different request.
-    KeyReused,
-}
-
-/// A payment state to apply to an order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PaymentUpdate {
-    /// Mercado Pago payment id.
-    pub payment_id: u64,
-    /// Payment status.
-    pub status: String,
-    /// Payment status_detail.
-    pub status_detail: String,
-    /// `date_last_updated`, epoch ms.
-    pub mp_last_updated_ms: i64,
-}
-
-/// Result of [`OrderStore::apply_payment`].
-#[derive(Debug, Clone, PartialEq)]
-pub enum Applied {
-    /// The order moved to the new state. `claimed`: this call took the "order paid" event's
-    /// claim (the first approval) and must publish it.
-    Updated {
-        /// The order after the update.
-        order: Order,
-        /// Whether the caller holds the event's claim.
-        claimed: bool,
-    },
-    /// The order already had this or a newer state (a replay, or out of order): unchanged.
-    Stale(Order),
-    /// No such order.
-    NotFound,
-}
-
-/// A storage failure.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// DynamoDB failed (throttling, unreachable, permissions...).
-    #[error("DynamoDB error: {0}")]
-    Dynamo(String),
-    /// An item does not have the expected shape.
-    #[error("stored order is malformed: {0}")]
-    Corrupt(String),
-}
-
-fn dynamo<E>(e: aws_sdk_dynamodb::error::SdkError<E>) -> StoreError
+fn dynamo<E, R>(e: aws_sdk_dynamodb::error::SdkError<E, R>) -> StoreError
 where
     E: std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
 {
-    StoreError::Dynamo(aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string())
+    StoreError::Unavailable(Box::new(SdkFailure::new(e)))
 }
 
-/// Milliseconds since the epoch.
-pub fn epoch_ms(t: OffsetDateTime) -> i64 {
-    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
 }
 
 fn rfc3339(t: OffsetDateTime) -> String {
@@ -215,7 +62,7 @@ fn n(v: impl ToString) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
-fn order_key(order_id: &str) -> String {
+fn order_key(order_id: &OrderId) -> String {
     format!("order#{order_id}")
 }
 
@@ -225,80 +72,34 @@ fn idem_key(key: &str) -> String {
 
 type Item = HashMap<String, AttributeValue>;
 
-fn get_s<'a>(item: &'a Item, k: &str) -> Result<&'a str, StoreError> {
-    item.get(k)
-        .and_then(|v| v.as_s().ok())
-        .map(String::as_str)
-        .ok_or_else(|| StoreError::Corrupt(format!("missing {k}")))
+/// The `order#` item: the order, its key, and the attempt counter.
+#[derive(Serialize)]
+struct OrderItem<'a> {
+    pk: String,
+    kind: &'static str,
+    attempts: u32,
+    #[serde(flatten)]
+    order: &'a Order,
 }
 
-fn opt_s<'a>(item: &'a Item, k: &str) -> Option<&'a str> {
-    item.get(k).and_then(|v| v.as_s().ok()).map(String::as_str)
+/// The `idem#` item.
+#[derive(Serialize, Deserialize)]
+struct IdempotencyItem {
+    pk: String,
+    kind: String,
+    order_id: OrderId,
+    request_hash: String,
+    created_at: String,
+    /// Epoch seconds (the table's TTL attribute).
+    expires_at: i64,
 }
 
-fn opt_n<T: FromStr>(item: &Item, k: &str) -> Option<T> {
-    item.get(k).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok())
+fn from_item(item: Item) -> Result<Order, StoreError> {
+    serde_dynamo::from_item(item).map_err(corrupt)
 }
 
-fn parse_time(item: &Item, k: &str) -> Result<OffsetDateTime, StoreError> {
-    OffsetDateTime::parse(get_s(item, k)?, &time::format_description::well_known::Rfc3339)
-        .map_err(|e| StoreError::Corrupt(format!("{k}: {e}")))
-}
-
-impl Order {
-    fn from_item(item: &Item) -> Result<Order, StoreError> {
-        let lines: Vec<PricedLine> =
-            serde_json::from_str(get_s(item, "items")?).map_err(|e| StoreError::Corrupt(format!("items: {e}")))?;
-        let amount = item
-            .get("amount")
-            .and_then(|v| v.as_n().ok())
-            .and_then(|v| Decimal::from_str(v).ok())
-            .ok_or_else(|| StoreError::Corrupt("amount".into()))?;
-        let paid_event = match opt_s(item, "paid_event") {
-            None => None,
-            Some("due") => Some(PaidEvent::Due),
-            Some("claimed") => Some(PaidEvent::Claimed {
-                until_ms: opt_n(item, "paid_event_claim_until").unwrap_or(0),
-                token: opt_s(item, "paid_event_claim").map(str::to_owned),
-            }),
-            Some("published") => Some(PaidEvent::Published),
-            Some(other) => return Err(StoreError::Corrupt(format!("paid_event {other:?}"))),
-        };
-        let failure = match opt_s(item, "failure") {
-            None => None,
-            Some(f) => Some(serde_json::from_str(f).map_err(|e| StoreError::Corrupt(format!("failure: {e}")))?),
-        };
-        Ok(Order {
-            order_id: get_s(item, "order_id")?.to_owned(),
-            idempotency_key: get_s(item, "idempotency_key")?.to_owned(),
-            request_hash: get_s(item, "request_hash")?.to_owned(),
-            lines,
-            amount,
-            currency_id: get_s(item, "currency_id")?.to_owned(),
-            lang: opt_s(item, "lang").and_then(Lang::from_locale).unwrap_or(Lang::Es),
-            payment_method_id: opt_s(item, "payment_method_id").unwrap_or_default().to_owned(),
-            installments: opt_n(item, "installments").unwrap_or(1),
-            status: get_s(item, "status")?.to_owned(),
-            status_detail: opt_s(item, "status_detail").unwrap_or_default().to_owned(),
-            payment_id: opt_n(item, "payment_id"),
-            created_at: parse_time(item, "created_at")?,
-            updated_at: parse_time(item, "updated_at")?,
-            mp_last_updated_ms: opt_n(item, "mp_last_updated"),
-            checked_at_ms: opt_n(item, "checked_at"),
-            attempt_lease_until_ms: opt_n(item, "attempt_lease_until"),
-            paid_event,
-            failure,
-        })
-    }
-
-    /// Whether Mercado Pago may still change this order's outcome on its own.
-    pub fn is_final(&self) -> bool {
-        match self.status.as_str() {
-            status::CREATED => false,
-            status::FAILED => true,
-            other => mercadopago::PaymentStatus::parse(other).is_final(),
-        }
-    }
+fn from_attributes(item: Option<Item>) -> Result<Option<Order>, StoreError> {
+    item.map(from_item).transpose()
 }
 
 /// The DynamoDB-backed order store. Cheap to clone.
@@ -316,8 +117,11 @@ impl OrderStore {
 
     /// Creates the table as the SAM template defines it (for local stacks and tests): on-demand,
     /// hash key `pk` (string), TTL on `expires_at`.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when DynamoDB refuses (the table exists, ...).
     pub async fn create_table(client: &aws_sdk_dynamodb::Client, table: &str) -> Result<(), StoreError> {
-        let build = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Dynamo(e.to_string());
+        let build = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Unavailable(Box::new(e));
         client
             .create_table()
             .table_name(table)
@@ -347,41 +151,65 @@ impl OrderStore {
         Ok(())
     }
 
-    /// Creates the order for an idempotency key, or finds the one the key already made. A new
-    /// order is created holding the attempt lease for `lease` (its creator calls Mercado Pago
-    /// next), so the common path needs no separate [`OrderStore::acquire_attempt`].
-    pub async fn begin(&self, new: NewOrder, lease: Duration) -> Result<Begin, StoreError> {
+    async fn existing_for_key(&self, key: &str, request_hash: &str) -> Result<Begin, StoreError> {
+        let item = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(idem_key(key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(dynamo)?
+            .item
+            .ok_or_else(|| corrupt("idempotency record vanished"))?;
+        let record: IdempotencyItem = serde_dynamo::from_item(item).map_err(corrupt)?;
+        if record.request_hash != request_hash {
+            return Ok(Begin::KeyReused);
+        }
+        let order = self
+            .get(&record.order_id)
+            .await?
+            .ok_or_else(|| corrupt(format!("order {} of a key is missing", record.order_id)))?;
+        Ok(Begin::Existing(order))
+    }
+
+    fn update(
+        &self,
+        order_id: &OrderId,
+    ) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(order_key(order_id)))
+            .return_values(ReturnValue::AllNew)
+    }
+}
+
+impl OrderRepository for OrderStore {
+    /// Writes both items in one transaction, each only if absent: one key maps to one order,
+    /// however many requests race. A new order holds the attempt lease for `lease` (its creator
+    /// calls the provider next), so the common path needs no separate `acquire_attempt`.
+    async fn begin(&self, new: NewOrder, lease: Duration) -> Result<Begin, StoreError> {
         let now = OffsetDateTime::now_utc();
-        let lease_until = epoch_ms(now) + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
-        let order_id = uuid::Uuid::new_v4().to_string();
-        let items_json = serde_json::to_string(&new.lines).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let order = Order::create(new, now, lease_until_ms(now, lease));
         let expires_at = now.unix_timestamp() + i64::try_from(IDEMPOTENCY_RETENTION.as_secs()).unwrap_or(0);
-        let idem_item: Item = HashMap::from([
-            ("pk".into(), s(idem_key(&new.idempotency_key))),
-            ("kind".into(), s("idempotency")),
-            ("order_id".into(), s(&order_id)),
-            ("request_hash".into(), s(&new.request_hash)),
-            ("created_at".into(), s(rfc3339(now))),
-            ("expires_at".into(), n(expires_at)),
-        ]);
-        let order_item: Item = HashMap::from([
-            ("pk".into(), s(order_key(&order_id))),
-            ("kind".into(), s("order")),
-            ("order_id".into(), s(&order_id)),
-            ("idempotency_key".into(), s(&new.idempotency_key)),
-            ("request_hash".into(), s(&new.request_hash)),
-            ("items".into(), s(items_json)),
-            ("amount".into(), n(new.amount)),
-            ("currency_id".into(), s(&new.currency_id)),
-            ("lang".into(), s(new.lang.code())),
-            ("payment_method_id".into(), s(&new.payment_method_id)),
-            ("installments".into(), n(new.installments)),
-            ("status".into(), s(status::CREATED)),
-            ("created_at".into(), s(rfc3339(now))),
-            ("updated_at".into(), s(rfc3339(now))),
-            ("attempt_lease_until".into(), n(lease_until)),
-            ("attempts".into(), n(1)),
-        ]);
+        let idem_item: Item = serde_dynamo::to_item(IdempotencyItem {
+            pk: idem_key(&order.terms.idempotency_key),
+            kind: "idempotency".into(),
+            order_id: order.order_id.clone(),
+            request_hash: order.terms.request_hash.clone(),
+            created_at: rfc3339(now),
+            expires_at,
+        })
+        .map_err(corrupt)?;
+        let order_item: Item = serde_dynamo::to_item(OrderItem {
+            pk: order_key(&order.order_id),
+            kind: "order",
+            attempts: 1,
+            order: &order,
+        })
+        .map_err(corrupt)?;
         let put = |item: Item| {
             Put::builder()
                 .table_name(&self.table)
@@ -389,7 +217,7 @@ impl OrderStore {
                 .condition_expression("attribute_not_exists(pk)")
                 .build()
                 .map(|p| TransactWriteItem::builder().put(p).build())
-                .map_err(|e| StoreError::Dynamo(e.to_string()))
+                .map_err(|e| StoreError::Unavailable(Box::new(e)))
         };
         let result = self
             .client
@@ -400,27 +228,7 @@ impl OrderStore {
             .await;
         match result {
             // Exactly what was written; no need to read it back.
-            Ok(_) => Ok(Begin::Created(Order {
-                order_id,
-                idempotency_key: new.idempotency_key,
-                request_hash: new.request_hash,
-                lines: new.lines,
-                amount: new.amount,
-                currency_id: new.currency_id,
-                lang: new.lang,
-                payment_method_id: new.payment_method_id,
-                installments: new.installments,
-                status: status::CREATED.to_owned(),
-                status_detail: String::new(),
-                payment_id: None,
-                created_at: now,
-                updated_at: now,
-                mp_last_updated_ms: None,
-                checked_at_ms: None,
-                attempt_lease_until_ms: Some(lease_until),
-                paid_event: None,
-                failure: None,
-            })),
+            Ok(_) => Ok(Begin::Created(order)),
             Err(e) => {
                 let key_taken = e
                     .as_service_error()
@@ -434,36 +242,12 @@ impl OrderStore {
                 if !key_taken {
                     return Err(dynamo(e));
                 }
-                self.existing_for_key(&new.idempotency_key, &new.request_hash).await
+                self.existing_for_key(&order.terms.idempotency_key, &order.terms.request_hash).await
             }
         }
     }
 
-    async fn existing_for_key(&self, key: &str, request_hash: &str) -> Result<Begin, StoreError> {
-        let item = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(idem_key(key)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(dynamo)?
-            .item
-            .ok_or_else(|| StoreError::Corrupt("idempotency record vanished".into()))?;
-        if get_s(&item, "request_hash")? != request_hash {
-            return Ok(Begin::KeyReused);
-        }
-        let order_id = get_s(&item, "order_id")?;
-        let order = self
-            .get(order_id)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt(format!("order {order_id} of a key is missing")))?;
-        Ok(Begin::Existing(order))
-    }
-
-    /// The order, read consistently.
-    pub async fn get(&self, order_id: &str) -> Result<Option<Order>, StoreError> {
+    async fn get(&self, order_id: &OrderId) -> Result<Option<Order>, StoreError> {
         let out = self
             .client
             .get_item()
@@ -473,22 +257,11 @@ impl OrderStore {
             .send()
             .await
             .map_err(dynamo)?;
-        out.item.as_ref().map(Order::from_item).transpose()
+        from_attributes(out.item)
     }
 
-    fn update(&self, order_id: &str) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(order_key(order_id)))
-            .return_values(ReturnValue::AllNew)
-    }
-
-    /// Takes the lease to call Mercado Pago for a `created` order, for `lease`. `Ok(None)` when
-    /// another attempt holds it or the order is no longer `created`.
-    pub async fn acquire_attempt(&self, order_id: &str, lease: Duration) -> Result<Option<Order>, StoreError> {
-        let now = epoch_ms(OffsetDateTime::now_utc());
-        let until = now + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
+    async fn acquire_attempt(&self, order_id: &OrderId, lease: Duration) -> Result<Option<Order>, StoreError> {
+        let now = OffsetDateTime::now_utc();
         let result = self
             .update(order_id)
             .update_expression("SET attempt_lease_until = :until, attempts = if_not_exists(attempts, :zero) + :one")
@@ -496,22 +269,21 @@ impl OrderStore {
                 "#status = :created AND (attribute_not_exists(attempt_lease_until) OR attempt_lease_until < :now)",
             )
             .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":until", n(until))
-            .expression_attribute_values(":now", n(now))
-            .expression_attribute_values(":created", s(status::CREATED))
+            .expression_attribute_values(":until", n(lease_until_ms(now, lease)))
+            .expression_attribute_values(":now", n(epoch_ms(now)))
+            .expression_attribute_values(":created", s(OrderStatus::Created))
             .expression_attribute_values(":zero", n(0))
             .expression_attribute_values(":one", n(1))
             .send()
             .await;
         match result {
-            Ok(out) => out.attributes.as_ref().map(Order::from_item).transpose(),
+            Ok(out) => from_attributes(out.attributes),
             Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(None),
             Err(e) => Err(dynamo(e)),
         }
     }
 
-    /// Gives the lease back (the attempt failed transiently; a retry may start at once).
-    pub async fn release_attempt(&self, order_id: &str) -> Result<(), StoreError> {
+    async fn release_attempt(&self, order_id: &OrderId) -> Result<(), StoreError> {
         self.update(order_id)
             .update_expression("REMOVE attempt_lease_until")
             .condition_expression("attribute_exists(pk)")
@@ -521,10 +293,9 @@ impl OrderStore {
         Ok(())
     }
 
-    /// Marks a `created` order as failed (Mercado Pago refused the request).
-    pub async fn record_failure(&self, order_id: &str, failure: &Failure) -> Result<Option<Order>, StoreError> {
+    async fn record_failure(&self, order_id: &OrderId, failure: &Failure) -> Result<Option<Order>, StoreError> {
         let now = OffsetDateTime::now_utc();
-        let failure_json = serde_json::to_string(failure).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let failure = serde_dynamo::to_attribute_value(failure).map_err(corrupt)?;
         let result = self
             .update(order_id)
             .update_expression(
@@ -532,14 +303,14 @@ impl OrderStore {
             )
             .condition_expression("#status = :created")
             .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":failed", s(status::FAILED))
-            .expression_attribute_values(":created", s(status::CREATED))
-            .expression_attribute_values(":failure", s(failure_json))
+            .expression_attribute_values(":failed", s(OrderStatus::Failed))
+            .expression_attribute_values(":created", s(OrderStatus::Created))
+            .expression_attribute_values(":failure", failure)
             .expression_attribute_values(":now", s(rfc3339(now)))
             .send()
             .await;
         match result {
-            Ok(out) => out.attributes.as_ref().map(Order::from_item).transpose(),
+            Ok(out) => from_attributes(out.attributes),
             Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
                 self.get(order_id).await
             }
@@ -548,17 +319,17 @@ impl OrderStore {
     }
 
     /// Applies a payment state if it is strictly newer than the stored one (by Mercado Pago's
-    /// `date_last_updated`) and belongs to the same payment. The first approval also claims the
-    /// "order paid" event for the caller, in the same write ([`Applied::Updated`] `claimed`):
-    /// one round trip instead of two on the common path, and still exactly one claimant, because
-    /// only one caller can apply a given state.
-    pub async fn apply_payment(&self, order_id: &str, update: &PaymentUpdate) -> Result<Applied, StoreError> {
+    /// `date_last_updated`) and belongs to the same payment ([`Order::accepts`], enforced in the
+    /// condition). The first approval also claims the "order paid" event for the caller, in the
+    /// same write: one round trip instead of two on the common path, and still exactly one
+    /// claimant, because only one caller can apply a given state.
+    async fn apply_payment(&self, order_id: &OrderId, update: &PaymentUpdate) -> Result<Applied, StoreError> {
         let now = OffsetDateTime::now_utc();
         let mut expression = String::from(
             "SET #status = :status, status_detail = :detail, payment_id = :pid, mp_last_updated = :t, \
              updated_at = :now, checked_at = :now_ms",
         );
-        let approved = update.status == "approved";
+        let approved = update.status == OrderStatus::Approved;
         let token = uuid::Uuid::new_v4().to_string();
         if approved {
             expression.push_str(
@@ -578,24 +349,23 @@ impl OrderStore {
             )
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":status", s(&update.status))
+            .expression_attribute_values(":status", s(update.status.as_str()))
             .expression_attribute_values(":detail", s(&update.status_detail))
             .expression_attribute_values(":pid", n(update.payment_id))
             .expression_attribute_values(":t", n(update.mp_last_updated_ms))
             .expression_attribute_values(":now", s(rfc3339(now)))
             .expression_attribute_values(":now_ms", n(epoch_ms(now)));
         if approved {
-            let until = epoch_ms(now) + i64::try_from(PAID_EVENT_LEASE.as_millis()).unwrap_or(i64::MAX);
             request = request
                 .expression_attribute_values(":claimed", s("claimed"))
                 .expression_attribute_values(":token", s(&token))
-                .expression_attribute_values(":until", n(until));
+                .expression_attribute_values(":until", n(lease_until_ms(now, PAID_EVENT_LEASE)));
         }
         match request.send().await {
-            Ok(out) => Ok(match out.attributes.as_ref().map(Order::from_item).transpose()? {
+            Ok(out) => Ok(match from_attributes(out.attributes)? {
                 Some(order) => {
-                    let claimed =
-                        matches!(&order.paid_event, Some(PaidEvent::Claimed { token: Some(t), .. }) if *t == token);
+                    let claimed = order.paid_event_state.as_deref() == Some("claimed")
+                        && order.paid_event_claim.as_deref() == Some(token.as_str());
                     Applied::Updated { order, claimed }
                 }
                 None => Applied::NotFound,
@@ -603,18 +373,16 @@ impl OrderStore {
             Err(e) => match e.into_service_error() {
                 // The stored state is as new or newer (or another payment's): the failed
                 // condition hands back the item, so no second read is needed.
-                UpdateItemError::ConditionalCheckFailedException(failed) => match failed.item() {
-                    Some(item) => Ok(Applied::Stale(Order::from_item(item)?)),
+                UpdateItemError::ConditionalCheckFailedException(failed) => match failed.item {
+                    Some(item) => Ok(Applied::Stale(from_item(item)?)),
                     None => Ok(Applied::NotFound),
                 },
-                other => Err(StoreError::Dynamo(aws_sdk_dynamodb::error::DisplayErrorContext(other).to_string())),
+                other => Err(StoreError::Unavailable(Box::new(other))),
             },
         }
     }
 
-    /// Records that the payment was just read from Mercado Pago (so polling does not re-read it
-    /// at once). Returns the order, or `None` if it does not exist.
-    pub async fn touch_checked(&self, order_id: &str) -> Result<Option<Order>, StoreError> {
+    async fn touch_checked(&self, order_id: &OrderId) -> Result<Option<Order>, StoreError> {
         let result = self
             .update(order_id)
             .update_expression("SET checked_at = :now_ms")
@@ -623,17 +391,14 @@ impl OrderStore {
             .send()
             .await;
         match result {
-            Ok(out) => out.attributes.as_ref().map(Order::from_item).transpose(),
+            Ok(out) => from_attributes(out.attributes),
             Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(None),
             Err(e) => Err(dynamo(e)),
         }
     }
 
-    /// Claims the right to publish the "order paid" event: succeeds for exactly one caller while
-    /// the event is due (or a previous claim's lease ran out without publishing).
-    pub async fn claim_paid_event(&self, order_id: &str, lease: Duration) -> Result<bool, StoreError> {
-        let now = epoch_ms(OffsetDateTime::now_utc());
-        let until = now + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
+    async fn claim_paid_event(&self, order_id: &OrderId, lease: Duration) -> Result<bool, StoreError> {
+        let now = OffsetDateTime::now_utc();
         let result = self
             .update(order_id)
             .update_expression("SET paid_event = :claimed, paid_event_claim_until = :until, paid_event_claim = :token")
@@ -641,8 +406,8 @@ impl OrderStore {
             .expression_attribute_values(":claimed", s("claimed"))
             .expression_attribute_values(":token", s(uuid::Uuid::new_v4().to_string()))
             .expression_attribute_values(":due", s("due"))
-            .expression_attribute_values(":until", n(until))
-            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":until", n(lease_until_ms(now, lease)))
+            .expression_attribute_values(":now", n(epoch_ms(now)))
             .return_values(ReturnValue::None)
             .send()
             .await;
@@ -653,8 +418,7 @@ impl OrderStore {
         }
     }
 
-    /// Marks the event published (after SNS accepted it).
-    pub async fn mark_paid_event_published(&self, order_id: &str, message_id: &str) -> Result<(), StoreError> {
+    async fn mark_paid_event_published(&self, order_id: &OrderId, message_id: &str) -> Result<(), StoreError> {
         self.update(order_id)
             .update_expression(
                 "SET paid_event = :published, paid_event_message_id = :mid REMOVE paid_event_claim_until",
@@ -668,8 +432,7 @@ impl OrderStore {
         Ok(())
     }
 
-    /// Gives a claim back after a failed publish, so the next caller can retry at once.
-    pub async fn release_paid_event(&self, order_id: &str) -> Result<(), StoreError> {
+    async fn release_paid_event(&self, order_id: &OrderId) -> Result<(), StoreError> {
         self.update(order_id)
             .update_expression("SET paid_event = :due REMOVE paid_event_claim_until, paid_event_claim")
             .condition_expression("paid_event = :claimed")
@@ -686,5 +449,53 @@ impl OrderStore {
                     Err(dynamo(e))
                 }
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::messages::Lang;
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn an_order_survives_its_item_mapping() {
+        let terms = NewOrder {
+            idempotency_key: "k".into(),
+            request_hash: "h".into(),
+            lines: vec![domain::catalog::PricedLine {
+                sku: "mate".into(),
+                name: "Mate".into(),
+                quantity: 2,
+                unit_price: Decimal::new(925_000, 2),
+                line_total: Decimal::new(1_850_000, 2),
+            }],
+            amount: Decimal::new(1_850_000, 2),
+            currency_id: "ARS".into(),
+            lang: Lang::Pt,
+            payment_method_id: "visa".into(),
+            installments: 3,
+        };
+        let mut order = Order::create(terms, OffsetDateTime::UNIX_EPOCH, 42);
+        order.failure = Some(Failure { code: "validation_failed".into(), fields: Default::default() });
+        order.paid_event_state = Some("due".into());
+        let item: Item = serde_dynamo::to_item(OrderItem {
+            pk: order_key(&order.order_id),
+            kind: "order",
+            attempts: 1,
+            order: &order,
+        })
+        .expect("item");
+        assert_eq!(item.get("amount"), Some(&s("18500.00")), "exact text");
+        assert_eq!(item.get("status"), Some(&s("created")));
+        assert_eq!(item.get("attempt_lease_until"), Some(&n(42)));
+        assert!(!item.contains_key("payment_id"), "absent, not null: conditions test attribute_not_exists");
+        assert_eq!(from_item(item).expect("order"), order);
+    }
+
+    #[test]
+    fn a_malformed_item_is_corrupt_not_a_panic() {
+        let item: Item = HashMap::from([("order_id".to_owned(), s("nope"))]);
+        assert!(matches!(from_item(item), Err(StoreError::Corrupt(_))));
     }
 }

@@ -17,10 +17,15 @@
 
 use std::time::{Duration, SystemTime};
 
-use checkout::http::{self as web, ApiError};
-use checkout::services::{ProviderError, Services};
-use checkout::settle::{self, Settled};
 use std::sync::Arc;
+
+use checkout::config::Config;
+use checkout::http::{self as web, ApiError};
+use checkout::services::{InitError, Services};
+use domain::order::OrderId;
+use domain::payment::ProviderError;
+use domain::ports::{OrderRepository, PaymentProvider};
+use domain::settle::{self, Settled};
 
 use axum::Router;
 use axum::extract::State;
@@ -42,15 +47,17 @@ pub const WEBHOOK_REQUEST_TIMEOUT: Duration = Duration::from_secs(4);
 /// Total time the Mercado Pago client may spend (retries included) while answering a webhook.
 pub const WEBHOOK_RETRY_BUDGET: Duration = Duration::from_secs(10);
 
-impl Deps {
-    /// From the process environment (cold start): one Mercado Pago client, built with
-    /// [`webhook_timeouts`].
-    ///
-    /// # Errors
-    /// A missing or invalid setting.
-    pub async fn from_env() -> Result<Deps, checkout::services::InitError> {
-        Ok(Deps { services: Services::from_env_with(webhook_timeouts).await? })
-    }
+/// The routes this function serves (method, path), as the SAM template's `HttpApi` events
+/// route them.
+pub const ROUTES: &[(&str, &str)] = &[("POST", "/api/notifications"), ("GET", "/api/notifications")];
+
+/// The function at a cold start ([`checkout::http::App`]): one Mercado Pago client, built with
+/// [`webhook_timeouts`], then the router.
+///
+/// # Errors
+/// [`InitError`] naming a missing or invalid setting.
+pub fn app(config: Config, sdk: &aws_config::SdkConfig) -> Result<Router, InitError> {
+    Ok(router(Arc::new(Deps { services: Services::new_with(config, sdk, webhook_timeouts)? })))
 }
 
 /// Tightens the Mercado Pago client's timeouts for webhook answers: at most
@@ -92,7 +99,7 @@ async fn process(deps: &Deps, uri: &Uri, headers: &HeaderMap, body: Option<RawBo
     tracing::Span::current().record("data_id", data_id.as_deref().unwrap_or(""));
     tracing::Span::current().record("request_id", request_id.unwrap_or(""));
 
-    let secret = services.webhook_secret().await.map_err(|e| {
+    let secret = services.provider.webhook_secret().await.map_err(|e| {
         tracing::error!(error = %e, "webhook secret unavailable");
         ApiError::ServiceUnavailable { retry_after: Duration::from_secs(5) }
     })?;
@@ -115,15 +122,15 @@ async fn process(deps: &Deps, uri: &Uri, headers: &HeaderMap, body: Option<RawBo
     let Some(payment_id) = data_id.as_deref().and_then(|id| id.parse::<u64>().ok()) else {
         tracing::warn!("payment webhook without a numeric data.id");
         return Err(ApiError::Validation({
-            let mut f = checkout::validation::FieldErrors::default();
+            let mut f = domain::validation::FieldErrors::default();
             f.add("data.id", "invalid");
             f
         }));
     };
 
-    let payment = match services.get_payment(payment_id).await {
+    let payment = match services.provider.get_payment(payment_id).await {
         Ok(p) => p,
-        Err(ProviderError::Api(e)) if e.status() == Some(404) => {
+        Err(ProviderError::NotFound) => {
             tracing::info!(payment_id, "payment unknown to Mercado Pago (a panel simulation?); ignored");
             return Ok(ok("ignored"));
         }
@@ -132,13 +139,13 @@ async fn process(deps: &Deps, uri: &Uri, headers: &HeaderMap, body: Option<RawBo
             return Err(ApiError::ProviderUnavailable { retry_after: Duration::from_secs(30) });
         }
     };
-    let Some(order_id) = payment.external_reference.as_deref().filter(|r| uuid::Uuid::parse_str(r).is_ok()) else {
+    let Some(order_id) = payment.external_reference.as_deref().and_then(|r| OrderId::parse(r).ok()) else {
         tracing::info!(payment_id, "payment has no order reference of ours; ignored");
         return Ok(ok("ignored"));
     };
-    let order = services.store.get(order_id).await.map_err(unavailable)?;
+    let order = services.store.get(&order_id).await.map_err(unavailable)?;
     let Some(order) = order else {
-        tracing::info!(payment_id, order_id, "no such order; ignored");
+        tracing::info!(payment_id, %order_id, "no such order; ignored");
         return Ok(ok("ignored"));
     };
     match settle::settle(&services.store, &services.events, &order, &payment).await {

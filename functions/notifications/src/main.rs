@@ -1,8 +1,7 @@
-//! Lambda entry point: builds the dependencies once per cold start, then serves requests.
+//! Lambda entry point: builds the router once per cold start ([`notifications::app`]), then serves
+//! requests.
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    checkout::telemetry::init();
-    let deps = notifications::Deps::from_env().await?;
-    checkout::http::run(notifications::router(std::sync::Arc::new(deps))).await
+    checkout::http::lambda_main(notifications::app).await
 }

@@ -13,12 +13,15 @@
 
 use std::time::Duration;
 
-use checkout::http::{self as web, ApiError};
-use checkout::messages::{Lang, MessageContext, buyer_message};
-use checkout::services::Services;
-use checkout::settle;
-use checkout::store::{Order, epoch_ms};
 use std::sync::Arc;
+
+use checkout::config::Config;
+use checkout::http::{self as web, ApiError};
+use checkout::services::{InitError, Services};
+use domain::messages::{Lang, MessageContext, buyer_message};
+use domain::order::{Order, OrderId, epoch_ms};
+use domain::ports::{OrderRepository, PaymentProvider};
+use domain::settle;
 
 use axum::Router;
 use axum::extract::rejection::PathRejection;
@@ -34,11 +37,16 @@ pub struct Deps {
     pub services: Services,
 }
 
-impl Deps {
-    /// From the process environment (cold start).
-    pub async fn from_env() -> Result<Deps, checkout::services::InitError> {
-        Ok(Deps { services: Services::from_env().await? })
-    }
+/// The routes this function serves (method, path), as the SAM template's `HttpApi` events
+/// route them.
+pub const ROUTES: &[(&str, &str)] = &[("GET", "/api/payment_status/{order_id}")];
+
+/// The function at a cold start ([`checkout::http::App`]): its services, then its router.
+///
+/// # Errors
+/// [`InitError`] naming a missing or invalid setting.
+pub fn app(config: Config, sdk: &aws_config::SdkConfig) -> Result<Router, InitError> {
+    Ok(router(Arc::new(Deps { services: Services::new(config, sdk)? })))
 }
 
 #[derive(Serialize)]
@@ -69,11 +77,11 @@ async fn status(State(deps): State<Arc<Deps>>, path: Result<Path<String>, PathRe
 }
 
 /// The order id in its canonical form (lower-case, hyphenated), if `raw` is a UUID.
-fn order_id(raw: &str) -> Option<String> {
-    uuid::Uuid::parse_str(raw).ok().map(|u| u.hyphenated().to_string())
+fn order_id(raw: &str) -> Option<OrderId> {
+    uuid::Uuid::parse_str(raw).ok().and_then(|u| OrderId::parse(&u.hyphenated().to_string()).ok())
 }
 
-async fn process(deps: &Deps, id: Option<String>, uri: &Uri) -> Result<Response, ApiError> {
+async fn process(deps: &Deps, id: Option<OrderId>, uri: &Uri) -> Result<Response, ApiError> {
     let services = &deps.services;
     let id = id.ok_or(ApiError::NotFound)?;
     tracing::Span::current().record("order_id", id.as_str());
@@ -88,21 +96,21 @@ async fn process(deps: &Deps, id: Option<String>, uri: &Uri) -> Result<Response,
         tracing::warn!(error = %e, "order paid event still pending");
     }
 
-    let lang = web::query_param(uri, "locale").as_deref().and_then(Lang::from_locale).unwrap_or(order.lang);
+    let lang = web::query_param(uri, "locale").as_deref().and_then(Lang::from_locale).unwrap_or(order.terms.lang);
     let ctx = MessageContext {
-        amount: order.amount,
-        currency_id: &order.currency_id,
-        payment_method_id: &order.payment_method_id,
-        installments: order.installments,
+        amount: order.terms.amount,
+        currency_id: &order.terms.currency_id,
+        payment_method_id: &order.terms.payment_method_id,
+        installments: order.terms.installments,
         statement_descriptor: services.catalog.statement_descriptor.as_deref(),
     };
     let body = Status {
-        order_id: &order.order_id,
-        status: &order.status,
+        order_id: order.order_id.as_str(),
+        status: order.status.as_str(),
         status_detail: &order.status_detail,
-        message: buyer_message(lang, &order.status, &order.status_detail, &ctx),
-        amount: format!("{:.2}", order.amount),
-        currency: &order.currency_id,
+        message: buyer_message(lang, order.status.as_str(), &order.status_detail, &ctx),
+        amount: format!("{:.2}", order.terms.amount),
+        currency: &order.terms.currency_id,
         payment_id: order.payment_id,
         updated_at: order.updated_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
     };
@@ -113,8 +121,8 @@ async fn process(deps: &Deps, id: Option<String>, uri: &Uri) -> Result<Response,
 /// order as it was (logged): the page shows what is known and polls again.
 async fn refresh(services: &Services, order: Order) -> Order {
     let payment = match order.payment_id {
-        Some(id) => services.get_payment(id).await.map(Some),
-        None => services.find_payment_for_order(&order.order_id).await,
+        Some(id) => services.provider.get_payment(id).await.map(Some),
+        None => services.provider.find_payment_for_order(&order.order_id).await,
     };
     let payment = match payment {
         Ok(Some(p)) => p,
@@ -153,8 +161,8 @@ mod tests {
     #[test]
     fn order_ids_must_be_uuids() {
         let id = "0b5e1c8e-8a3a-4b6a-9a59-2f1d1c3f7a10";
-        assert_eq!(order_id(id).as_deref(), Some(id));
-        assert_eq!(order_id(&id.to_uppercase()).as_deref(), Some(id));
+        assert_eq!(order_id(id).as_ref().map(OrderId::as_str), Some(id));
+        assert_eq!(order_id(&id.to_uppercase()).as_ref().map(OrderId::as_str), Some(id));
         assert_eq!(order_id("not-a-uuid"), None);
         assert_eq!(order_id(""), None);
     }
@@ -167,7 +175,7 @@ mod tests {
             #[test]
             fn any_text_is_read_without_panicking(raw in any::<String>()) {
                 if let Some(id) = order_id(&raw) {
-                    prop_assert!(uuid::Uuid::parse_str(&id).is_ok_and(|u| u.hyphenated().to_string() == id));
+                    prop_assert!(uuid::Uuid::parse_str(id.as_str()).is_ok_and(|u| u.hyphenated().to_string() == id.as_str()));
                 }
             }
 
@@ -175,7 +183,7 @@ mod tests {
             fn a_uuid_in_the_path_is_the_order_id(bytes in any::<[u8; 16]>(), upper in any::<bool>()) {
                 let id = uuid::Uuid::from_bytes(bytes).hyphenated().to_string();
                 let sent = if upper { id.to_uppercase() } else { id.clone() };
-                prop_assert_eq!(order_id(&sent), Some(id));
+                prop_assert_eq!(order_id(&sent).map(String::from), Some(id));
             }
         }
     }

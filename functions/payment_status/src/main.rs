@@ -1,8 +1,7 @@
-//! Lambda entry point: builds the dependencies once per cold start, then serves requests.
+//! Lambda entry point: builds the router once per cold start ([`payment_status::app`]), then serves
+//! requests.
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    checkout::telemetry::init();
-    let deps = payment_status::Deps::from_env().await?;
-    checkout::http::run(payment_status::router(std::sync::Arc::new(deps))).await
+    checkout::http::lambda_main(payment_status::app).await
 }

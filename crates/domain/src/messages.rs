@@ -13,8 +13,9 @@
 
 use rust_decimal::Decimal;
 
-/// A buyer language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// A buyer language (stored as its code: `es`, `pt`, `en`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Lang {
     /// Spanish.
     Es,

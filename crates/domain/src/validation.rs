@@ -59,7 +59,7 @@ pub struct PaymentRequest {
     /// Lines to buy.
     pub items: Vec<LineRequest>,
     /// Card token (from MercadoPago.js).
-    pub token: String,
+    pub token: CardToken,
     /// `visa`, `master`...
     pub payment_method_id: String,
     /// Issuer, if the card form gave one.
@@ -67,7 +67,7 @@ pub struct PaymentRequest {
     /// Installments, 1..=[`MAX_INSTALLMENTS`].
     pub installments: u32,
     /// Buyer e-mail.
-    pub payer_email: String,
+    pub payer_email: Email,
     /// Document type and number, if given.
     pub payer_identification: Option<(String, String)>,
     /// The total the buyer saw, if the page sent it (must match the catalog's).
@@ -86,6 +86,67 @@ impl std::fmt::Debug for PaymentRequest {
             .field("installments", &self.installments)
             .field("transaction_amount", &self.transaction_amount)
             .finish_non_exhaustive()
+    }
+}
+
+/// A buyer's e-mail, checked by [`email_is_valid`] (at most [`MAX_EMAIL`] bytes). Never
+/// printed: its `Debug` is redacted, so it cannot reach a log by accident.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    /// Checks an e-mail (trimmed).
+    ///
+    /// # Errors
+    /// `"required"`, `"too_long"` or `"invalid"`: the field error code.
+    pub fn parse(text: &str) -> Result<Email, &'static str> {
+        match text.trim() {
+            "" => Err("required"),
+            e if e.len() > MAX_EMAIL => Err("too_long"),
+            e if !email_is_valid(e) => Err("invalid"),
+            e => Ok(Email(e.to_owned())),
+        }
+    }
+
+    /// The address, for the payment provider.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Email {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Email(<redacted>)")
+    }
+}
+
+/// A card token from MercadoPago.js Secure Fields: 1–64 of `[A-Za-z0-9_-]`. It stands for a
+/// card, so its `Debug` is redacted; [`CardToken::expose`] hands it to the provider.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CardToken(String);
+
+impl CardToken {
+    /// Checks a token (trimmed).
+    ///
+    /// # Errors
+    /// `"required"` or `"invalid"`: the field error code.
+    pub fn parse(text: &str) -> Result<CardToken, &'static str> {
+        match text.trim() {
+            "" => Err("required"),
+            t if t.len() > 64 || !t.bytes().all(is_token_char) => Err("invalid"),
+            t => Ok(CardToken(t.to_owned())),
+        }
+    }
+
+    /// The token, for the payment provider only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for CardToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CardToken(<redacted>)")
     }
 }
 
@@ -153,16 +214,12 @@ pub fn payment_request(body: &Value) -> Result<PaymentRequest, FieldErrors> {
         Some(_) => errors.add("items", "invalid"),
     }
 
-    let token = match obj.get("token").and_then(Value::as_str).map(str::trim) {
-        None | Some("") => {
-            errors.add("token", "required");
-            String::new()
+    let token = match CardToken::parse(obj.get("token").and_then(Value::as_str).unwrap_or_default()) {
+        Ok(t) => Some(t),
+        Err(code) => {
+            errors.add("token", code);
+            None
         }
-        Some(t) if t.len() > 64 || !t.bytes().all(is_token_char) => {
-            errors.add("token", "invalid");
-            String::new()
-        }
-        Some(t) => t.to_owned(),
     };
 
     let payment_method_id = match obj.get("payment_method_id").and_then(Value::as_str).map(str::trim) {
@@ -208,20 +265,13 @@ pub fn payment_request(body: &Value) -> Result<PaymentRequest, FieldErrors> {
     };
 
     let payer = obj.get("payer").and_then(Value::as_object);
-    let payer_email = match payer.and_then(|p| p.get("email")).and_then(Value::as_str).map(str::trim) {
-        None | Some("") => {
-            errors.add("payer.email", "required");
-            String::new()
+    let payer_email = match Email::parse(payer.and_then(|p| p.get("email")).and_then(Value::as_str).unwrap_or_default())
+    {
+        Ok(e) => Some(e),
+        Err(code) => {
+            errors.add("payer.email", code);
+            None
         }
-        Some(e) if e.len() > MAX_EMAIL => {
-            errors.add("payer.email", "too_long");
-            String::new()
-        }
-        Some(e) if !email_is_valid(e) => {
-            errors.add("payer.email", "invalid");
-            String::new()
-        }
-        Some(e) => e.to_owned(),
     };
     let identification = payer.and_then(|p| p.get("identification")).filter(|v| !v.is_null());
     let payer_identification = match identification {
@@ -266,7 +316,7 @@ pub fn payment_request(body: &Value) -> Result<PaymentRequest, FieldErrors> {
         None | Some(Value::Null) => None,
         // Exact, from the number's text (never an `f64`): an amount with more decimals than the
         // currency has is not the catalog's total, so it ends in `409 amount_mismatch`.
-        Some(v @ Value::Number(_)) => match mercadopago::amount::from_json(v) {
+        Some(v @ Value::Number(_)) => match crate::money::exact(v) {
             Some(d) if d > Decimal::ZERO => Some(d),
             _ => {
                 errors.add("transaction_amount", "invalid");
@@ -281,9 +331,9 @@ pub fn payment_request(body: &Value) -> Result<PaymentRequest, FieldErrors> {
 
     let lang = obj.get("locale").and_then(Value::as_str).and_then(Lang::from_locale);
 
-    if !errors.is_empty() {
+    let (Some(token), Some(payer_email), true) = (token, payer_email, errors.is_empty()) else {
         return Err(errors);
-    }
+    };
     Ok(PaymentRequest {
         items,
         token,
@@ -423,7 +473,7 @@ mod tests {
             #[test]
             fn any_json_is_validated_without_panicking(body in json_value()) {
                 match payment_request(&body) {
-                    Ok(r) => prop_assert!(!r.items.is_empty() && !r.token.is_empty() && (1..=MAX_INSTALLMENTS).contains(&r.installments)),
+                    Ok(r) => prop_assert!(!r.items.is_empty() && !r.token.expose().is_empty() && (1..=MAX_INSTALLMENTS).contains(&r.installments)),
                     Err(e) => prop_assert!(!e.is_empty()),
                 }
             }
@@ -447,10 +497,10 @@ mod tests {
                 let body: Value = serde_json::from_str(&text).expect("valid JSON");
                 let r = payment_request(&body).expect("valid request");
                 prop_assert_eq!(r.items, vec![LineRequest { sku, quantity }]);
-                prop_assert_eq!(r.token, token);
+                prop_assert_eq!(r.token.expose(), token);
                 prop_assert_eq!(r.payment_method_id, method);
                 prop_assert_eq!(r.installments, installments);
-                prop_assert_eq!(r.payer_email, email);
+                prop_assert_eq!(r.payer_email.as_str(), email);
                 prop_assert_eq!(r.transaction_amount, Some(amount));
                 prop_assert_eq!(r.lang, Lang::from_locale(locale));
             }

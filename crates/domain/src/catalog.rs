@@ -28,7 +28,7 @@ pub struct Product {
     /// Stable identifier, `[a-z0-9-]`.
     pub sku: String,
     /// Price of one unit, in currency units.
-    #[serde(with = "mercadopago::amount")]
+    #[serde(with = "crate::money")]
     pub unit_price: Decimal,
     /// Most units per order.
     pub max_quantity: u32,

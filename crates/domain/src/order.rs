@@ -1,0 +1,476 @@
+//! Orders and their state machine.
+//!
+//! An order is created for one `Idempotency-Key` ([`NewOrder`]), in [`OrderStatus::Created`].
+//! It then takes either [`OrderStatus::Failed`] (the payment provider refused the request) or the
+//! payment's status, which moves only forward in the provider's time: a state is applied only if
+//! its `date_last_updated` is strictly newer than the applied one ([`Order::accepts`]). The first
+//! time an order becomes approved, an "order paid" event becomes due ([`PaidEvent`]), and exactly
+//! one caller publishes it (`crate::settle`).
+//!
+//! The serde names are the stored attribute names (the DynamoDB adapter maps the struct with
+//! `serde_dynamo`, and its condition expressions use the same names).
+
+use std::fmt;
+use std::time::Duration;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::catalog::PricedLine;
+use crate::messages::Lang;
+use crate::validation::FieldErrors;
+
+/// How long a publisher holds the "order paid" event before another may try (an SNS publish
+/// takes milliseconds; a Lambda that dies mid-publish frees it after this).
+pub const PAID_EVENT_LEASE: Duration = Duration::from_secs(30);
+
+/// How long an idempotency record is kept (the table's TTL deletes it later).
+pub const IDEMPOTENCY_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// An order's id: a UUID v4 in its canonical text (`0b5e1c8e-8a3a-4b6a-9a59-2f1d1c3f7a10`),
+/// also the payment's `external_reference`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct OrderId(String);
+
+impl OrderId {
+    /// A new random id.
+    pub fn new() -> OrderId {
+        OrderId(uuid::Uuid::new_v4().to_string())
+    }
+
+    /// Parses an id; only the canonical lowercase hyphenated UUID text is one.
+    ///
+    /// # Errors
+    /// [`InvalidOrderId`] for anything else (so a path segment can never name another item).
+    pub fn parse(text: &str) -> Result<OrderId, InvalidOrderId> {
+        match uuid::Uuid::try_parse(text) {
+            Ok(id) if id.hyphenated().to_string() == text => Ok(OrderId(text.to_owned())),
+            _ => Err(InvalidOrderId),
+        }
+    }
+
+    /// The id's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for OrderId {
+    fn default() -> Self {
+        OrderId::new()
+    }
+}
+
+impl fmt::Display for OrderId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for OrderId {
+    type Error = InvalidOrderId;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        OrderId::parse(&value)
+    }
+}
+
+impl From<OrderId> for String {
+    fn from(value: OrderId) -> Self {
+        value.0
+    }
+}
+
+/// Not an order id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("not an order id (a canonical UUID)")]
+pub struct InvalidOrderId;
+
+/// Where an order stands: ours before a payment exists, then the payment's `status`
+/// (<https://www.mercadopago.com.ar/developers/en/reference/payments/_payments_id/get>;
+/// docs/mercadopago.md#statuses-and-buyer-messages).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum OrderStatus {
+    /// The order exists; no payment yet (the call to the provider is pending or failed
+    /// transiently and can be retried with the same key).
+    Created,
+    /// The provider refused the request (invalid token, e-mail...): final for this key.
+    Failed,
+    /// Waiting for the buyer (3-D Secure challenge, for cards).
+    Pending,
+    /// Paid.
+    Approved,
+    /// Reserved, waiting for capture.
+    Authorized,
+    /// Under review; settles later.
+    InProcess,
+    /// In a dispute.
+    InMediation,
+    /// Declined.
+    Rejected,
+    /// Cancelled or expired.
+    Cancelled,
+    /// Returned to the buyer.
+    Refunded,
+    /// Charged back by the card holder.
+    ChargedBack,
+    /// A status this version does not know (kept as sent; not final).
+    Other(String),
+}
+
+impl OrderStatus {
+    /// The stored and wire text (`in_process`).
+    pub fn as_str(&self) -> &str {
+        match self {
+            OrderStatus::Created => "created",
+            OrderStatus::Failed => "failed",
+            OrderStatus::Pending => "pending",
+            OrderStatus::Approved => "approved",
+            OrderStatus::Authorized => "authorized",
+            OrderStatus::InProcess => "in_process",
+            OrderStatus::InMediation => "in_mediation",
+            OrderStatus::Rejected => "rejected",
+            OrderStatus::Cancelled => "cancelled",
+            OrderStatus::Refunded => "refunded",
+            OrderStatus::ChargedBack => "charged_back",
+            OrderStatus::Other(s) => s,
+        }
+    }
+
+    /// Reads the text; unknown values are [`OrderStatus::Other`].
+    pub fn parse(text: &str) -> OrderStatus {
+        match text {
+            "created" => OrderStatus::Created,
+            "failed" => OrderStatus::Failed,
+            "pending" => OrderStatus::Pending,
+            "approved" => OrderStatus::Approved,
+            "authorized" => OrderStatus::Authorized,
+            "in_process" => OrderStatus::InProcess,
+            "in_mediation" => OrderStatus::InMediation,
+            "rejected" => OrderStatus::Rejected,
+            "cancelled" => OrderStatus::Cancelled,
+            "refunded" => OrderStatus::Refunded,
+            "charged_back" => OrderStatus::ChargedBack,
+            other => OrderStatus::Other(other.to_owned()),
+        }
+    }
+
+    /// Whether the provider may still change the outcome on its own: `false` for
+    /// `failed`, `approved`, `rejected`, `cancelled`, `refunded` and `charged_back` (a refund or
+    /// chargeback of an approved payment is a merchant action we learn of by webhook).
+    pub fn is_final(&self) -> bool {
+        matches!(
+            self,
+            OrderStatus::Failed
+                | OrderStatus::Approved
+                | OrderStatus::Rejected
+                | OrderStatus::Cancelled
+                | OrderStatus::Refunded
+                | OrderStatus::ChargedBack
+        )
+    }
+}
+
+impl fmt::Display for OrderStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<String> for OrderStatus {
+    fn from(value: String) -> Self {
+        OrderStatus::parse(&value)
+    }
+}
+
+impl From<OrderStatus> for String {
+    fn from(value: OrderStatus) -> Self {
+        value.as_str().to_owned()
+    }
+}
+
+/// State of the "order paid" event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaidEvent {
+    /// The order became approved; nobody has published yet.
+    Due,
+    /// Someone is publishing, until the epoch-ms lease runs out.
+    Claimed {
+        /// Lease end, epoch ms.
+        until_ms: i64,
+        /// Random token of the claim's holder.
+        token: Option<String>,
+    },
+    /// Published.
+    Published,
+}
+
+/// Why the provider refused an order's payment request (stored so a retry with the same key
+/// gets the same answer).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    /// Our error code (`validation_failed`).
+    pub code: String,
+    /// Field errors derived from the provider's cause codes.
+    pub fields: FieldErrors,
+}
+
+/// What an order is for: everything fixed when it is created (shared by [`NewOrder`] and
+/// [`Order`], so the fields are listed once).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewOrder {
+    /// The client's `Idempotency-Key`.
+    pub idempotency_key: String,
+    /// SHA-256 (hex) of the normalized request that made it (`crate::validation::request_hash`).
+    pub request_hash: String,
+    /// Priced lines.
+    #[serde(rename = "items")]
+    pub lines: Vec<PricedLine>,
+    /// Total, in currency units (stored as the decimal's text: exact; our choice).
+    #[serde(with = "rust_decimal::serde::str")]
+    pub amount: Decimal,
+    /// ISO 4217.
+    pub currency_id: String,
+    /// Buyer language.
+    pub lang: Lang,
+    /// `visa`, `master`... (for messages).
+    pub payment_method_id: String,
+    /// Installments asked for (for messages).
+    pub installments: u32,
+}
+
+/// An order as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Order {
+    /// Its id.
+    pub order_id: OrderId,
+    /// What it is for.
+    #[serde(flatten)]
+    pub terms: NewOrder,
+    /// Where it stands.
+    pub status: OrderStatus,
+    /// The provider's `status_detail` (empty before a payment).
+    #[serde(default)]
+    pub status_detail: String,
+    /// The provider's payment id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_id: Option<u64>,
+    /// Creation time (RFC 3339).
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// Last change (RFC 3339).
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    /// The provider's `date_last_updated` of the applied payment state, epoch ms.
+    #[serde(default, rename = "mp_last_updated", skip_serializing_if = "Option::is_none")]
+    pub mp_last_updated_ms: Option<i64>,
+    /// Last time the payment was read from the provider, epoch ms.
+    #[serde(default, rename = "checked_at", skip_serializing_if = "Option::is_none")]
+    pub checked_at_ms: Option<i64>,
+    /// End of the current attempt's lease, epoch ms.
+    #[serde(default, rename = "attempt_lease_until", skip_serializing_if = "Option::is_none")]
+    pub attempt_lease_until_ms: Option<i64>,
+    /// `due`, `claimed` or `published` ([`Order::paid_event`]).
+    #[serde(default, rename = "paid_event", skip_serializing_if = "Option::is_none")]
+    pub paid_event_state: Option<String>,
+    /// End of the event claim's lease, epoch ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid_event_claim_until: Option<i64>,
+    /// Token of the event claim's holder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid_event_claim: Option<String>,
+    /// Why the request failed, for [`OrderStatus::Failed`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Failure>,
+}
+
+impl Order {
+    /// A new order in [`OrderStatus::Created`], holding the attempt lease until
+    /// `attempt_lease_until_ms` (its creator calls the provider next).
+    pub fn create(terms: NewOrder, now: OffsetDateTime, attempt_lease_until_ms: i64) -> Order {
+        Order {
+            order_id: OrderId::new(),
+            terms,
+            status: OrderStatus::Created,
+            status_detail: String::new(),
+            payment_id: None,
+            created_at: now,
+            updated_at: now,
+            mp_last_updated_ms: None,
+            checked_at_ms: None,
+            attempt_lease_until_ms: Some(attempt_lease_until_ms),
+            paid_event_state: None,
+            paid_event_claim_until: None,
+            paid_event_claim: None,
+            failure: None,
+        }
+    }
+
+    /// Whether the provider may still change this order's outcome on its own.
+    pub fn is_final(&self) -> bool {
+        self.status.is_final()
+    }
+
+    /// The "order paid" event's state.
+    pub fn paid_event(&self) -> Option<PaidEvent> {
+        match self.paid_event_state.as_deref()? {
+            "due" => Some(PaidEvent::Due),
+            "claimed" => Some(PaidEvent::Claimed {
+                until_ms: self.paid_event_claim_until.unwrap_or(0),
+                token: self.paid_event_claim.clone(),
+            }),
+            "published" => Some(PaidEvent::Published),
+            _ => None,
+        }
+    }
+
+    /// Whether a payment state may be applied: it belongs to this order's payment (or the
+    /// order has none yet) and is strictly newer than the applied one. The DynamoDB adapter
+    /// enforces the same rule atomically in its condition expression.
+    pub fn accepts(&self, update: &PaymentUpdate) -> bool {
+        self.payment_id.is_none_or(|id| id == update.payment_id)
+            && self.mp_last_updated_ms.is_none_or(|t| t < update.mp_last_updated_ms)
+    }
+}
+
+/// Result of creating an order for a key (`OrderRepository::begin`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Begin {
+    /// A new order was created for this key.
+    Created(Order),
+    /// The key was used before with the same request: its order.
+    Existing(Order),
+    /// The key was used before with a different request.
+    KeyReused,
+}
+
+/// A payment state to apply to an order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentUpdate {
+    /// The provider's payment id.
+    pub payment_id: u64,
+    /// Payment status.
+    pub status: OrderStatus,
+    /// Payment `status_detail`.
+    pub status_detail: String,
+    /// `date_last_updated`, epoch ms.
+    pub mp_last_updated_ms: i64,
+}
+
+/// Result of applying a payment state (`OrderRepository::apply_payment`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Applied {
+    /// The order moved to the new state. `claimed`: this call took the "order paid" event's
+    /// claim (the first approval) and must publish it.
+    Updated {
+        /// The order after the update.
+        order: Order,
+        /// Whether the caller holds the event's claim.
+        claimed: bool,
+    },
+    /// The order already had this or a newer state (a replay, or out of order): unchanged.
+    Stale(Order),
+    /// No such order.
+    NotFound,
+}
+
+/// Milliseconds since the epoch.
+pub fn epoch_ms(t: OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+/// `now + lease` in epoch ms.
+pub fn lease_until_ms(now: OffsetDateTime, lease: Duration) -> i64 {
+    epoch_ms(now).saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn order_ids_are_canonical_uuids() {
+        let id = OrderId::new();
+        assert_eq!(OrderId::parse(id.as_str()), Ok(id.clone()));
+        assert_eq!(OrderId::parse(&id.as_str().to_uppercase()), Err(InvalidOrderId));
+        assert_eq!(OrderId::parse("order#1"), Err(InvalidOrderId));
+        assert_eq!(OrderId::parse(""), Err(InvalidOrderId));
+    }
+
+    #[test]
+    fn statuses_round_trip_and_only_settled_ones_are_final() {
+        for text in [
+            "created",
+            "failed",
+            "pending",
+            "approved",
+            "authorized",
+            "in_process",
+            "in_mediation",
+            "rejected",
+            "cancelled",
+            "refunded",
+            "charged_back",
+            "something_new",
+        ] {
+            assert_eq!(OrderStatus::parse(text).as_str(), text);
+        }
+        assert!(!OrderStatus::Created.is_final());
+        assert!(!OrderStatus::InProcess.is_final());
+        assert!(!OrderStatus::Other("x".into()).is_final());
+        assert!(OrderStatus::Approved.is_final() && OrderStatus::Failed.is_final());
+    }
+
+    fn order() -> Order {
+        let terms = NewOrder {
+            idempotency_key: "k".into(),
+            request_hash: "h".into(),
+            lines: vec![],
+            amount: Decimal::new(1_850_000, 2),
+            currency_id: "ARS".into(),
+            lang: Lang::Es,
+            payment_method_id: "visa".into(),
+            installments: 1,
+        };
+        Order::create(terms, OffsetDateTime::UNIX_EPOCH, 0)
+    }
+
+    #[test]
+    fn only_newer_states_of_the_same_payment_are_accepted() {
+        let update = |payment_id, t| PaymentUpdate {
+            payment_id,
+            status: OrderStatus::Approved,
+            status_detail: "accredited".into(),
+            mp_last_updated_ms: t,
+        };
+        let fresh = order();
+        assert!(fresh.accepts(&update(7, 10)));
+        let applied = Order { payment_id: Some(7), mp_last_updated_ms: Some(10), ..order() };
+        assert!(!applied.accepts(&update(7, 10)), "a replay");
+        assert!(!applied.accepts(&update(7, 9)), "out of order");
+        assert!(applied.accepts(&update(7, 11)));
+        assert!(!applied.accepts(&update(8, 11)), "another payment");
+    }
+
+    #[test]
+    fn the_paid_event_reads_its_three_attributes() {
+        let claimed = Order {
+            paid_event_state: Some("claimed".into()),
+            paid_event_claim_until: Some(5),
+            paid_event_claim: Some("t".into()),
+            ..order()
+        };
+        assert_eq!(claimed.paid_event(), Some(PaidEvent::Claimed { until_ms: 5, token: Some("t".into()) }));
+        assert_eq!(order().paid_event(), None);
+    }
+
+    proptest! {
+        #[test]
+        fn parsing_any_text_as_an_order_id_never_panics(text in "\\PC{0,64}") {
+            let _ = OrderId::parse(&text);
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! Payments as the domain sees them, whatever the provider: what to charge
+//! ([`ChargeRequest`]), what came back ([`ProviderPayment`]) and how it failed
+//! ([`ProviderError`]).
+
+use std::time::Duration;
+
+use rust_decimal::Decimal;
+
+use crate::order::{Failure, Order, OrderStatus, PaymentUpdate};
+use crate::ports::BoxError;
+use crate::validation::PaymentRequest;
+
+/// What to charge: an order, paid with a request's card and payer.
+#[derive(Debug, Clone, Copy)]
+pub struct ChargeRequest<'a> {
+    /// The order (its id is the `external_reference`, its amount the `transaction_amount`).
+    pub order: &'a Order,
+    /// The buyer's card, payer and installments.
+    pub request: &'a PaymentRequest,
+    /// `description`: what is bought (`Matecito: 2 × mate-calabaza`).
+    pub description: &'a str,
+    /// The request's `Idempotency-Key`, passed through to the provider.
+    pub idempotency_key: &'a str,
+}
+
+/// A payment, with what settling needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderPayment {
+    /// The provider's payment id.
+    pub id: u64,
+    /// `status`.
+    pub status: OrderStatus,
+    /// `status_detail`.
+    pub status_detail: String,
+    /// `external_reference` (our order id).
+    pub external_reference: Option<String>,
+    /// `transaction_amount`, in currency units.
+    pub transaction_amount: Decimal,
+    /// `currency_id`.
+    pub currency_id: String,
+    /// `date_last_updated` (or `date_created` when missing), epoch ms.
+    pub last_updated_ms: Option<i64>,
+}
+
+impl ProviderPayment {
+    /// Why this payment does not fit `order`, if it does not: the field that differs.
+    pub fn mismatch(&self, order: &Order) -> Option<&'static str> {
+        if self.external_reference.as_deref() != Some(order.order_id.as_str()) {
+            Some("external_reference")
+        } else if self.currency_id != order.terms.currency_id {
+            Some("currency_id")
+        } else if self.transaction_amount != order.terms.amount {
+            Some("transaction_amount")
+        } else if order.payment_id.is_some_and(|id| id != self.id) {
+            Some("payment_id")
+        } else {
+            None
+        }
+    }
+
+    /// The update this payment makes; `None` when it has no date to order it by.
+    pub fn update(&self) -> Option<PaymentUpdate> {
+        Some(PaymentUpdate {
+            payment_id: self.id,
+            status: self.status.clone(),
+            status_detail: self.status_detail.clone(),
+            mp_last_updated_ms: self.last_updated_ms?,
+        })
+    }
+}
+
+/// A provider call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ProviderError {
+    /// The provider refused this request, and repeating it will not help (invalid token,
+    /// e-mail...): the order fails with these field errors.
+    #[error("the payment provider refused the request")]
+    Refused(Failure),
+    /// The provider has no such payment (a panel simulation, or another account's).
+    #[error("the payment provider has no such payment")]
+    NotFound,
+    /// The provider could not be reached or failed after bounded retries; a retry later may
+    /// succeed (after `retry_after`, when the provider said).
+    #[error("the payment provider is unavailable: {source}")]
+    Unavailable {
+        /// The provider's `Retry-After`, if it sent one.
+        retry_after: Option<Duration>,
+        /// What failed.
+        #[source]
+        source: BoxError,
+    },
+}
