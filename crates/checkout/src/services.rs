@@ -42,24 +42,6 @@ pub struct Services {
 }
 
 impl Services {
-    /// From the process environment (cold start), with the default Mercado Pago client.
-    ///
-    /// # Errors
-    /// [`InitError`] naming what is missing.
-    pub async fn from_env() -> Result<Services, InitError> {
-        Self::from_env_with(|_| {}).await
-    }
-
-    /// From the process environment, with `tune` adjusting the Mercado Pago client (timeouts).
-    ///
-    /// # Errors
-    /// [`InitError`] naming what is missing.
-    pub async fn from_env_with(tune: impl FnOnce(&mut ClientConfig)) -> Result<Services, InitError> {
-        let config = Config::from_env()?;
-        let sdk = crate::aws::load().await;
-        Self::new_with(config, &sdk, tune)
-    }
-
     /// From a configuration and an AWS SDK configuration.
     ///
     /// # Errors
