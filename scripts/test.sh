@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make test: every test there is, on a fresh machine too. Exits non-zero on the first failure.
-#   1. formatting and lints (scripts/lint.sh: rustfmt, clippy -D warnings, cargo machete, cargo deny,
-#      shellcheck, ruff, eslint)
+#   1. formatting and lints (scripts/lint.sh): rustfmt, clippy -D warnings, cargo machete,
+#      cargo deny, then the shell, Python and JS linters
 #   2. the domain alone (no AWS SDK, HTTP or Mercado Pago client in its graph), then
 #      unit and integration tests (cargo test: handlers + mp-sandbox + moto_server on loopback)
 #   3. browser tests (Playwright + Chromium against the local stack)
