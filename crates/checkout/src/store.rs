@@ -30,7 +30,7 @@ use aws_sdk_dynamodb::types::{
 };
 use domain::order::{
     Applied, Begin, Failure, IDEMPOTENCY_RETENTION, NewOrder, Order, OrderId, OrderStatus, PAID_EVENT_LEASE,
-    PaymentUpdate, epoch_ms, lease_until_ms,
+    PaidEventState, PaymentUpdate, epoch_ms, lease_until_ms,
 };
 use domain::ports::{OrderRepository, StoreError};
 use serde::{Deserialize, Serialize};
@@ -357,14 +357,14 @@ impl OrderRepository for OrderStore {
             .expression_attribute_values(":now_ms", n(epoch_ms(now)));
         if approved {
             request = request
-                .expression_attribute_values(":claimed", s("claimed"))
+                .expression_attribute_values(":claimed", s(PaidEventState::Claimed.as_str()))
                 .expression_attribute_values(":token", s(&token))
                 .expression_attribute_values(":until", n(lease_until_ms(now, PAID_EVENT_LEASE)));
         }
         match request.send().await {
             Ok(out) => Ok(match from_attributes(out.attributes)? {
                 Some(order) => {
-                    let claimed = order.paid_event_state.as_deref() == Some("claimed")
+                    let claimed = order.paid_event_state == Some(PaidEventState::Claimed)
                         && order.paid_event_claim.as_deref() == Some(token.as_str());
                     Applied::Updated { order, claimed }
                 }
@@ -403,9 +403,9 @@ impl OrderRepository for OrderStore {
             .update(order_id)
             .update_expression("SET paid_event = :claimed, paid_event_claim_until = :until, paid_event_claim = :token")
             .condition_expression("paid_event = :due OR (paid_event = :claimed AND paid_event_claim_until < :now)")
-            .expression_attribute_values(":claimed", s("claimed"))
+            .expression_attribute_values(":claimed", s(PaidEventState::Claimed.as_str()))
             .expression_attribute_values(":token", s(uuid::Uuid::new_v4().to_string()))
-            .expression_attribute_values(":due", s("due"))
+            .expression_attribute_values(":due", s(PaidEventState::Due.as_str()))
             .expression_attribute_values(":until", n(lease_until_ms(now, lease)))
             .expression_attribute_values(":now", n(epoch_ms(now)))
             .return_values(ReturnValue::None)
@@ -423,7 +423,7 @@ impl OrderRepository for OrderStore {
             .update_expression(
                 "SET paid_event = :published, paid_event_message_id = :mid REMOVE paid_event_claim_until",
             )
-            .expression_attribute_values(":published", s("published"))
+            .expression_attribute_values(":published", s(PaidEventState::Published.as_str()))
             .expression_attribute_values(":mid", s(message_id))
             .return_values(ReturnValue::None)
             .send()
@@ -436,8 +436,8 @@ impl OrderRepository for OrderStore {
         self.update(order_id)
             .update_expression("SET paid_event = :due REMOVE paid_event_claim_until, paid_event_claim")
             .condition_expression("paid_event = :claimed")
-            .expression_attribute_values(":due", s("due"))
-            .expression_attribute_values(":claimed", s("claimed"))
+            .expression_attribute_values(":due", s(PaidEventState::Due.as_str()))
+            .expression_attribute_values(":claimed", s(PaidEventState::Claimed.as_str()))
             .return_values(ReturnValue::None)
             .send()
             .await
@@ -478,7 +478,7 @@ mod tests {
         };
         let mut order = Order::create(terms, OffsetDateTime::UNIX_EPOCH, 42);
         order.failure = Some(Failure { code: "validation_failed".into(), fields: Default::default() });
-        order.paid_event_state = Some("due".into());
+        order.paid_event_state = Some(PaidEventState::Due);
         let item: Item = serde_dynamo::to_item(OrderItem {
             pk: order_key(&order.order_id),
             kind: "order",

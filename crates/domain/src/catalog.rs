@@ -2,13 +2,15 @@
 //!
 //! Prices come from here only: the page sends SKUs and quantities, never a price the server
 //! trusts. Amounts are [`Decimal`]s in currency units (`"18500.00"` is 18,500.00 ARS), written
-//! in the file as strings or numbers and read exactly.
+//! in the file as strings or numbers and read exactly, with no more decimals than the currency
+//! has ([`money::minor_units`]: two for ARS, none for CLP or COP).
 
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::money;
 use crate::validation::FieldErrors;
 
 /// Text in the three supported languages.
@@ -110,15 +112,16 @@ pub struct PricedLine {
 pub struct PricedOrder {
     /// Lines, in the order asked.
     pub lines: Vec<PricedLine>,
-    /// Sum of line totals, rounded to cents.
+    /// Sum of line totals, rounded to the currency's minor units ([`money::round_to_minor_units`]).
     pub total: Decimal,
     /// Currency of the total.
     pub currency_id: String,
 }
 
 impl Catalog {
-    /// Parses and checks a catalog: unique SKUs, positive prices with at most two decimals,
-    /// quantities of at least 1, a three-letter currency.
+    /// Parses and checks a catalog: unique SKUs, positive prices with no more decimals than the
+    /// currency has (none for CLP and COP, two for ARS), quantities of at least 1, an ISO 4217
+    /// currency.
     pub fn from_json(text: &str) -> Result<Catalog, CatalogError> {
         let catalog: Catalog = serde_json::from_str(text)?;
         catalog.check()?;
@@ -138,6 +141,9 @@ impl Catalog {
         if self.currency_id.len() != 3 || !self.currency_id.bytes().all(|b| b.is_ascii_uppercase()) {
             return invalid(format!("currency_id {:?} is not an ISO 4217 code", self.currency_id));
         }
+        let Some(decimals) = money::minor_units(&self.currency_id) else {
+            return invalid(format!("currency_id {:?} is not an ISO 4217 currency with minor units", self.currency_id));
+        };
         if self.products.is_empty() {
             return invalid("no products".into());
         }
@@ -149,8 +155,19 @@ impl Catalog {
             if !seen.insert(p.sku.as_str()) {
                 return invalid(format!("sku {:?} appears twice", p.sku));
             }
-            if p.unit_price <= Decimal::ZERO || p.unit_price.normalize().scale() > 2 {
-                return invalid(format!("{}: unit_price must be positive with at most two decimals", p.sku));
+            if p.unit_price <= Decimal::ZERO {
+                return invalid(format!("{}: unit_price must be positive", p.sku));
+            }
+            if p.unit_price.normalize().scale() > decimals {
+                let allowed = match decimals {
+                    0 => "no decimals".to_owned(),
+                    1 => "at most one decimal".to_owned(),
+                    n => format!("at most {n} decimals"),
+                };
+                return invalid(format!(
+                    "{}: unit_price {} has more decimals than {} allows ({allowed})",
+                    p.sku, p.unit_price, self.currency_id
+                ));
             }
             if p.max_quantity == 0 {
                 return invalid(format!("{}: max_quantity must be at least 1", p.sku));
@@ -200,7 +217,7 @@ impl Catalog {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let total = priced.iter().map(|l| l.line_total).sum::<Decimal>().round_dp(2);
+        let total = money::round_to_minor_units(priced.iter().map(|l| l.line_total).sum(), &self.currency_id);
         Ok(PricedOrder { lines: priced, total, currency_id: self.currency_id.clone() })
     }
 }
@@ -262,5 +279,51 @@ mod tests {
         let cents = good.replacen("\"9500.00\"", "\"9500.001\"", 1);
         assert!(matches!(Catalog::from_json(&cents), Err(CatalogError::Invalid(_))));
         assert!(matches!(Catalog::from_json("{}"), Err(CatalogError::Parse(_))));
+        let unknown = good.replacen("\"ARS\"", "\"ZZZ\"", 1);
+        assert!(matches!(Catalog::from_json(&unknown), Err(CatalogError::Invalid(m)) if m.contains("ISO 4217")));
+    }
+
+    /// The built-in catalog in another currency, with whole prices (`"7250.50"` → `"7250"`).
+    fn whole_catalog(currency: &str) -> String {
+        BUILT_IN.replacen("\"ARS\"", &format!("{currency:?}"), 1).replacen("\"7250.50\"", "\"7250\"", 1)
+    }
+
+    #[test]
+    fn prices_with_decimals_are_refused_for_currencies_without() {
+        for currency in ["CLP", "COP"] {
+            let text = BUILT_IN.replacen("\"ARS\"", &format!("{currency:?}"), 1);
+            let Err(CatalogError::Invalid(message)) = Catalog::from_json(&text) else {
+                panic!("{currency}: 7250.50 accepted");
+            };
+            assert_eq!(
+                message,
+                format!(
+                    "yerba-organica-1kg: unit_price 7250.50 has more decimals than {currency} allows (no decimals)"
+                )
+            );
+            let c = Catalog::from_json(&whole_catalog(currency)).expect("whole prices");
+            assert_eq!(c.currency_id, currency);
+        }
+        let three = BUILT_IN.replacen("\"9500.00\"", "\"9500.001\"", 1);
+        let Err(CatalogError::Invalid(message)) = Catalog::from_json(&three) else { panic!("accepted") };
+        assert!(message.ends_with("than ARS allows (at most 2 decimals)"), "{message}");
+    }
+
+    #[test]
+    fn totals_have_the_currency_decimals() {
+        // "18500.00" is a whole CLP price: accepted, and the total is a whole amount.
+        let c = Catalog::from_json(&whole_catalog("CLP")).expect("catalog");
+        let order = c.price(&[line("mate-calabaza", 2), line("yerba-organica-1kg", 3)]).expect("priced");
+        assert_eq!(order.total, Decimal::new(58_750, 0), "2 × 18500 + 3 × 7250");
+        assert_eq!(order.total.normalize().scale(), 0);
+        assert_eq!(order.currency_id, "CLP");
+        for currency in ["ARS", "BRL", "COP", "MXN", "PEN", "UYU"] {
+            let text = BUILT_IN.replacen("\"ARS\"", &format!("{currency:?}"), 1);
+            let text = if currency == "COP" { whole_catalog(currency) } else { text };
+            let c = Catalog::from_json(&text).expect(currency);
+            let order = c.price(&[line("bombilla-acero", 3)]).expect("priced");
+            assert_eq!(order.total, Decimal::new(28_500, 0), "{currency}");
+            assert_eq!(order.currency_id, currency);
+        }
     }
 }

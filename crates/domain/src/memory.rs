@@ -10,8 +10,8 @@ use time::OffsetDateTime;
 
 use crate::messages::Lang;
 use crate::order::{
-    Applied, Begin, Failure, NewOrder, Order, OrderId, OrderStatus, PAID_EVENT_LEASE, PaymentUpdate, epoch_ms,
-    lease_until_ms,
+    Applied, Begin, Failure, NewOrder, Order, OrderId, OrderStatus, PAID_EVENT_LEASE, PaidEventState, PaymentUpdate,
+    epoch_ms, lease_until_ms,
 };
 use crate::payment::{ChargeRequest, ProviderError, ProviderPayment};
 use crate::ports::{EventsError, OrderEvents, OrderRepository, PaymentProvider, StoreError};
@@ -130,7 +130,7 @@ impl OrderRepository for MemoryOrders {
             o.mp_last_updated_ms = Some(update.mp_last_updated_ms);
             o.attempt_lease_until_ms = None;
             if update.status == OrderStatus::Approved && o.paid_event_state.is_none() {
-                o.paid_event_state = Some("claimed".into());
+                o.paid_event_state = Some(PaidEventState::Claimed);
                 o.paid_event_claim = Some(token.clone());
                 o.paid_event_claim_until = Some(lease_until_ms(OffsetDateTime::now_utc(), PAID_EVENT_LEASE));
             }
@@ -158,11 +158,11 @@ impl OrderRepository for MemoryOrders {
     async fn claim_paid_event(&self, order_id: &OrderId, lease: Duration) -> Result<bool, StoreError> {
         Ok(self
             .update(order_id, |o| {
-                let due = o.paid_event_state.as_deref() == Some("due")
-                    || (o.paid_event_state.as_deref() == Some("claimed")
+                let due = o.paid_event_state == Some(PaidEventState::Due)
+                    || (o.paid_event_state == Some(PaidEventState::Claimed)
                         && o.paid_event_claim_until.is_some_and(|u| u < now_ms()));
                 if due {
-                    o.paid_event_state = Some("claimed".into());
+                    o.paid_event_state = Some(PaidEventState::Claimed);
                     o.paid_event_claim_until = Some(lease_until_ms(OffsetDateTime::now_utc(), lease));
                 }
                 due
@@ -172,7 +172,7 @@ impl OrderRepository for MemoryOrders {
 
     async fn mark_paid_event_published(&self, order_id: &OrderId, _message_id: &str) -> Result<(), StoreError> {
         self.update(order_id, |o| {
-            o.paid_event_state = Some("published".into());
+            o.paid_event_state = Some(PaidEventState::Published);
             o.paid_event_claim_until = None;
             true
         });
@@ -181,8 +181,8 @@ impl OrderRepository for MemoryOrders {
 
     async fn release_paid_event(&self, order_id: &OrderId) -> Result<(), StoreError> {
         self.update(order_id, |o| {
-            if o.paid_event_state.as_deref() == Some("claimed") {
-                o.paid_event_state = Some("due".into());
+            if o.paid_event_state == Some(PaidEventState::Claimed) {
+                o.paid_event_state = Some(PaidEventState::Due);
                 o.paid_event_claim_until = None;
                 o.paid_event_claim = None;
             }

@@ -1,6 +1,14 @@
 //! What the buyer reads after paying, for every documented `status_detail`, in Spanish,
 //! Portuguese and English.
 //!
+//! The texts are [Project Fluent](https://projectfluent.org) resources, one file per language
+//! (`crates/domain/locales/{es,pt,en}.ftl`), compiled into the binary (a Lambda has no files
+//! beside it) and parsed once per language, on first use. A message's id is
+//! `<status>-<status_detail>` as Mercado Pago writes them (`approved-accredited`,
+//! `in_process-pending_contingency`); `status-<status>` when the detail has no message of its own,
+//! `status-unknown` for a status we do not know. Variables: `$amount`, `$payment_method`,
+//! `$installments`, `$statement_descriptor` (and `$brand` in `payment-method-debit`).
+//!
 //! The wording of the card results follows Mercado Pago's "Payment creation results" page
 //! (docs/mercadopago.md#statuses-and-buyer-messages): the English table
 //! (<https://www.mercadopago.com.mx/developers/en/docs/checkout-api-payments/response-handling/collection-results>),
@@ -9,9 +17,14 @@
 //! and the Portuguese page
 //! (<https://www.mercadopago.com.br/developers/pt/docs/checkout-api/response-handling/query-results>).
 //! Details of the extended list have no suggested text; ours is written in the same tone.
-//! Placeholders: `{amount}`, `{payment_method}`, `{installments}`, `{statement_descriptor}`.
 
+use std::sync::LazyLock;
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource};
 use rust_decimal::Decimal;
+
+use crate::money;
 
 /// A buyer language (stored as its code: `es`, `pt`, `en`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -62,404 +75,144 @@ pub struct MessageContext<'a> {
     pub statement_descriptor: Option<&'a str>,
 }
 
-type Texts = [&'static str; 3];
-
-/// `(status, status_detail)` → `[es, pt, en]`. `status` `*` matches any status.
-const MESSAGES: &[(&str, &str, Texts)] = &[
-    (
-        "approved",
-        "accredited",
-        [
-            "¡Listo! Se acreditó tu pago. En tu resumen verás el cargo de {amount} como {statement_descriptor}.",
-            "Pronto, seu pagamento foi aprovado! Na fatura, você verá a cobrança de {amount} como {statement_descriptor}.",
-            "Done! Your payment was credited. Your statement will show the {amount} charge as {statement_descriptor}.",
-        ],
-    ),
-    (
-        "approved",
-        "partially_refunded",
-        [
-            "Tu pago fue acreditado y tiene al menos una devolución parcial.",
-            "Seu pagamento foi aprovado e tem pelo menos um reembolso parcial.",
-            "Your payment was credited and has at least one partial refund.",
-        ],
-    ),
-    (
-        "authorized",
-        "pending_capture",
-        [
-            "Tu pago fue autorizado y está pendiente de confirmación.",
-            "Seu pagamento foi autorizado e aguarda confirmação.",
-            "Your payment was authorized and is waiting to be captured.",
-        ],
-    ),
-    (
-        "in_process",
-        "offline_process",
-        [
-            "Estamos procesando tu pago. Te avisaremos por e-mail cuando se acredite.",
-            "Estamos processando seu pagamento. Avisaremos por e-mail quando for aprovado.",
-            "We are processing your payment. We will let you know by e-mail when it is credited.",
-        ],
-    ),
-    (
-        "in_process",
-        "pending_contingency",
-        [
-            "Estamos procesando tu pago. No te preocupes, en menos de 2 días hábiles te avisaremos por e-mail si se acreditó.",
-            "Estamos processando seu pagamento. Não se preocupe, em menos de 2 dias úteis informaremos por e-mail se foi aprovado.",
-            "We are processing your payment. Don't worry! You will be notified via e-mail if the payment was credited in less than 2 business days.",
-        ],
-    ),
-    (
-        "in_process",
-        "pending_review_manual",
-        [
-            "Estamos procesando tu pago. No te preocupes, en menos de 2 días hábiles te avisaremos por e-mail si se acreditó o si necesitamos más información.",
-            "Estamos processando seu pagamento. Não se preocupe, em menos de 2 dias úteis informaremos por e-mail se foi aprovado ou se precisamos de mais informações.",
-            "We are processing your payment. Don't worry! You will be notified via e-mail if it is credited or if we need more information in less than 2 business days.",
-        ],
-    ),
-    (
-        "pending",
-        "pending_challenge",
-        [
-            "Tu banco necesita confirmar el pago. Sigue sus instrucciones para terminar.",
-            "Seu banco precisa confirmar o pagamento. Siga as instruções dele para concluir.",
-            "Your bank needs to confirm the payment. Follow its instructions to finish.",
-        ],
-    ),
-    (
-        "pending",
-        "pending_waiting_payment",
-        ["Estamos esperando tu pago.", "Estamos aguardando seu pagamento.", "We are waiting for your payment."],
-    ),
-    (
-        "pending",
-        "pending_waiting_transfer",
-        [
-            "Estamos esperando la transferencia.",
-            "Estamos aguardando a transferência.",
-            "We are waiting for the transfer.",
-        ],
-    ),
-    (
-        "rejected",
-        "cc_rejected_bad_filled_card_number",
-        ["Revisa el número de tarjeta.", "Revise o número do cartão.", "Check the card number."],
-    ),
-    (
-        "rejected",
-        "cc_rejected_bad_filled_date",
-        ["Revisa la fecha de vencimiento.", "Revise a data de vencimento.", "Check the expiration date."],
-    ),
-    ("rejected", "cc_rejected_bad_filled_other", ["Revisa los datos.", "Revise os dados.", "Check the data."]),
-    (
-        "rejected",
-        "cc_rejected_bad_filled_security_code",
-        [
-            "Revisa el código de seguridad de la tarjeta.",
-            "Revise o código de segurança do cartão.",
-            "Check the card security code.",
-        ],
-    ),
-    (
-        "rejected",
-        "cc_rejected_blacklist",
-        [
-            "No pudimos procesar tu pago.",
-            "Não conseguimos processar seu pagamento.",
-            "Your payment couldn't be processed.",
-        ],
-    ),
-    (
-        "rejected",
-        "cc_rejected_call_for_authorize",
-        [
-            "Debes autorizar ante {payment_method} el pago de {amount}.",
-            "Você deve autorizar junto à {payment_method} o pagamento de {amount}.",
-            "Authorize the {amount} payment to {payment_method}.",
-        ],
-    ),
-    (
-        "rejected",
-        "cc_rejected_card_disabled",
-        [
-            "Llama a {payment_method} para activar tu tarjeta o usa otro medio de pago. El teléfono está al dorso de tu tarjeta.",
-            "Ligue para a {payment_method} para ativar seu cartão ou use outro meio de pagamento. O telefone está no verso do seu cartão.",
-            "Call {payment_method} to activate your card, or use a different payment method. The phone is on the back of your card.",
-        ],
-    ),
-    (
-        "rejected",
-        "cc_rejected_card_error",
-        [
-            "No pudimos procesar tu pago.",
-            "Não conseguimos processar seu pagamento.",
-            "Your payment couldn't be processed.",
-        ],
-    ),
-    (
-        "rejected",
-        "cc_rejected_duplicated_payment",
-        [
-            "Ya hiciste un pago por ese valor. Si necesitas volver a pagar, usa otra tarjeta u otro medio de pago.",
-            "Você já fez um pagamento com esse valor. Se precisar pagar novamente, use outro cartão ou outro meio de pagamento.",
-            "You have already made a payment for that value. If you need to pay again, use a different card or payment method.",
-        ],
-    ),
-    (
-        "rejected",
-        "cc_rejected_high_risk",
-        [
-            "Tu pago fue rechazado. Elige otro de los medios de pago; te recomendamos medios en efectivo.",
-            "Seu pagamento foi recusado. Escolha outro meio de pagamento; recomendamos meios em dinheiro.",
-            "Your payment was rejected. Select a different payment method; we recommend cash methods.",
-        ],
-    ),
-    (
-        "rejected",
-        "cc_rejected_insufficient_amount",
-        [
-            "Tu {payment_method} no tiene fondos suficientes.",
-            "Seu {payment_method} não tem saldo suficiente.",
-            "Your {payment_method} does not have enough funds.",
-        ],
-    ),
-    (
-        "rejected",
-        "cc_rejected_invalid_installments",
-        [
-            "{payment_method} no procesa pagos en {installments} cuotas.",
-            "{payment_method} não processa pagamentos em {installments} parcelas.",
-            "{payment_method} does not process payments in {installments} installments.",
-        ],
-    ),
-    (
-        "rejected",
-        "cc_rejected_max_attempts",
-        [
-            "Llegaste al límite de intentos permitidos. Elige otra tarjeta u otro medio de pago.",
-            "Você atingiu o limite de tentativas permitido. Escolha outro cartão ou outro meio de pagamento.",
-            "You reached the allowed attempt limit. Select a different card or payment method.",
-        ],
-    ),
-    (
-        "rejected",
-        "cc_rejected_other_reason",
-        [
-            "{payment_method} no procesó el pago.",
-            "{payment_method} não processou o pagamento.",
-            "{payment_method} did not process the payment.",
-        ],
-    ),
-    (
-        "rejected",
-        "cc_rejected_card_type_not_allowed",
-        [
-            "El pago fue rechazado porque tu tarjeta múltiple no tiene habilitada la función de crédito.",
-            "O pagamento foi recusado porque você não tem a função crédito habilitada no seu cartão múltiplo.",
-            "The payment was rejected because the credit function is not enabled on your multiple (debit and credit) card.",
-        ],
-    ),
-    (
-        "rejected",
-        "cc_rejected_3ds_challenge",
-        [
-            "No pudimos confirmar tu identidad con tu banco. Intenta de nuevo o usa otra tarjeta.",
-            "Não conseguimos confirmar sua identidade com o banco. Tente novamente ou use outro cartão.",
-            "We couldn't confirm your identity with your bank. Try again or use a different card.",
-        ],
-    ),
-    (
-        "rejected",
-        "cc_rejected_3ds_mandatory",
-        [
-            "Tu banco exige una verificación adicional que no pudimos completar. Usa otra tarjeta.",
-            "Seu banco exige uma verificação adicional que não conseguimos concluir. Use outro cartão.",
-            "Your bank requires an extra verification we couldn't complete. Use a different card.",
-        ],
-    ),
-    (
-        "rejected",
-        "cc_amount_rate_limit_exceeded",
-        [
-            "Superaste el límite de monto de tu medio de pago. Usa otra tarjeta u otro medio de pago.",
-            "Você excedeu o limite de valor do seu meio de pagamento. Use outro cartão ou outro meio de pagamento.",
-            "You exceeded the amount limit of your payment method. Use a different card or payment method.",
-        ],
-    ),
-    (
-        "rejected",
-        "rejected_insufficient_data",
-        [
-            "Faltan datos para procesar tu pago. Revisa los datos e intenta de nuevo.",
-            "Faltam dados para processar seu pagamento. Revise os dados e tente novamente.",
-            "Some data is missing to process your payment. Check your data and try again.",
-        ],
-    ),
-    (
-        "rejected",
-        "rejected_by_bank",
-        [
-            "Tu banco rechazó el pago. Usa otra tarjeta u otro medio de pago.",
-            "Seu banco recusou o pagamento. Use outro cartão ou outro meio de pagamento.",
-            "Your bank rejected the payment. Use a different card or payment method.",
-        ],
-    ),
-    (
-        "rejected",
-        "rejected_by_regulations",
-        [
-            "El pago fue rechazado por regulaciones vigentes.",
-            "O pagamento foi recusado por regulamentações vigentes.",
-            "The payment was rejected due to regulations.",
-        ],
-    ),
-    (
-        "rejected",
-        "insufficient_amount",
-        [
-            "Tu medio de pago no tiene fondos suficientes.",
-            "Seu meio de pagamento não tem saldo suficiente.",
-            "Your payment method does not have enough funds.",
-        ],
-    ),
-    (
-        "rejected",
-        "bank_error",
-        [
-            "Hubo un error con tu banco. Intenta de nuevo más tarde o usa otra tarjeta.",
-            "Houve um erro com seu banco. Tente novamente mais tarde ou use outro cartão.",
-            "There was an error with your bank. Try again later or use a different card.",
-        ],
-    ),
-    (
-        "cancelled",
-        "expired",
-        [
-            "El pago venció sin completarse.",
-            "O pagamento expirou sem ser concluído.",
-            "The payment expired before it was completed.",
-        ],
-    ),
-    (
-        "cancelled",
-        "by_collector",
-        ["El comercio canceló el pago.", "A loja cancelou o pagamento.", "The store cancelled the payment."],
-    ),
-    ("cancelled", "by_payer", ["Cancelaste el pago.", "Você cancelou o pagamento.", "You cancelled the payment."]),
-    (
-        "refunded",
-        "refunded",
-        [
-            "Te devolvimos el pago de {amount}.",
-            "Devolvemos o pagamento de {amount}.",
-            "Your {amount} payment was refunded.",
-        ],
-    ),
-    (
-        "refunded",
-        "by_admin",
-        [
-            "Mercado Pago te devolvió el pago de {amount}.",
-            "O Mercado Pago devolveu o pagamento de {amount}.",
-            "Mercado Pago refunded your {amount} payment.",
-        ],
-    ),
-    (
-        "charged_back",
-        "settled",
-        [
-            "El pago fue desconocido ante la tarjeta y se resolvió el contracargo.",
-            "O pagamento foi contestado no cartão e o estorno foi resolvido.",
-            "The payment was disputed with the card issuer and the chargeback was settled.",
-        ],
-    ),
-    (
-        "charged_back",
-        "reimbursed",
-        [
-            "El pago fue desconocido ante la tarjeta y se reintegró.",
-            "O pagamento foi contestado no cartão e reembolsado.",
-            "The payment was disputed with the card issuer and reimbursed.",
-        ],
-    ),
-    (
-        "charged_back",
-        "in_process",
-        [
-            "El pago fue desconocido ante la tarjeta y el contracargo está en revisión.",
-            "O pagamento foi contestado no cartão e o estorno está em análise.",
-            "The payment was disputed with the card issuer and the chargeback is under review.",
-        ],
-    ),
+/// Every `(status, status_detail)` pair of Mercado Pago's "Payment creation results" page (card
+/// subset and extended list), each with its own message `<status>-<status_detail>`.
+const DOCUMENTED: &[(&str, &str)] = &[
+    ("approved", "accredited"),
+    ("approved", "partially_refunded"),
+    ("authorized", "pending_capture"),
+    ("in_process", "offline_process"),
+    ("in_process", "pending_contingency"),
+    ("in_process", "pending_review_manual"),
+    ("pending", "pending_challenge"),
+    ("pending", "pending_waiting_payment"),
+    ("pending", "pending_waiting_transfer"),
+    ("rejected", "cc_rejected_bad_filled_card_number"),
+    ("rejected", "cc_rejected_bad_filled_date"),
+    ("rejected", "cc_rejected_bad_filled_other"),
+    ("rejected", "cc_rejected_bad_filled_security_code"),
+    ("rejected", "cc_rejected_blacklist"),
+    ("rejected", "cc_rejected_call_for_authorize"),
+    ("rejected", "cc_rejected_card_disabled"),
+    ("rejected", "cc_rejected_card_error"),
+    ("rejected", "cc_rejected_duplicated_payment"),
+    ("rejected", "cc_rejected_high_risk"),
+    ("rejected", "cc_rejected_insufficient_amount"),
+    ("rejected", "cc_rejected_invalid_installments"),
+    ("rejected", "cc_rejected_max_attempts"),
+    ("rejected", "cc_rejected_other_reason"),
+    ("rejected", "cc_rejected_card_type_not_allowed"),
+    ("rejected", "cc_rejected_3ds_challenge"),
+    ("rejected", "cc_rejected_3ds_mandatory"),
+    ("rejected", "cc_amount_rate_limit_exceeded"),
+    ("rejected", "rejected_insufficient_data"),
+    ("rejected", "rejected_by_bank"),
+    ("rejected", "rejected_by_regulations"),
+    ("rejected", "insufficient_amount"),
+    ("rejected", "bank_error"),
+    ("cancelled", "expired"),
+    ("cancelled", "by_collector"),
+    ("cancelled", "by_payer"),
+    ("refunded", "refunded"),
+    ("refunded", "by_admin"),
+    ("charged_back", "settled"),
+    ("charged_back", "reimbursed"),
+    ("charged_back", "in_process"),
 ];
 
-/// Messages by status alone, when the detail is unknown.
-const FALLBACKS: &[(&str, Texts)] = &[
-    (
-        "approved",
-        ["¡Listo! Se acreditó tu pago.", "Pronto, seu pagamento foi aprovado!", "Done! Your payment was credited."],
-    ),
-    ("authorized", ["Tu pago fue autorizado.", "Seu pagamento foi autorizado.", "Your payment was authorized."]),
-    (
-        "in_process",
-        ["Estamos procesando tu pago.", "Estamos processando seu pagamento.", "We are processing your payment."],
-    ),
-    (
-        "pending",
-        [
-            "Estamos esperando la confirmación de tu pago.",
-            "Estamos aguardando a confirmação do seu pagamento.",
-            "We are waiting for your payment to be confirmed.",
-        ],
-    ),
-    ("in_mediation", ["Tu pago está en disputa.", "Seu pagamento está em disputa.", "Your payment is in dispute."]),
-    (
-        "rejected",
-        [
-            "No pudimos procesar tu pago. Usa otra tarjeta u otro medio de pago.",
-            "Não conseguimos processar seu pagamento. Use outro cartão ou outro meio de pagamento.",
-            "Your payment couldn't be processed. Use a different card or payment method.",
-        ],
-    ),
-    ("cancelled", ["El pago fue cancelado.", "O pagamento foi cancelado.", "The payment was cancelled."]),
-    ("refunded", ["Te devolvimos el pago.", "Devolvemos o pagamento.", "Your payment was refunded."]),
-    (
-        "charged_back",
-        [
-            "El pago fue desconocido ante la tarjeta.",
-            "O pagamento foi contestado no cartão.",
-            "The payment was disputed with the card issuer.",
-        ],
-    ),
-    // Our own order states, before and instead of a payment.
-    (
-        "created",
-        ["Estamos procesando tu pago.", "Estamos processando seu pagamento.", "We are processing your payment."],
-    ),
-    ("failed", UNKNOWN_STATUS),
+/// Statuses with a message by status alone (`status-<status>`), for details without their own:
+/// Mercado Pago's, then our own order states, before and instead of a payment.
+const STATUSES: &[&str] = &[
+    "approved",
+    "authorized",
+    "in_process",
+    "pending",
+    "in_mediation",
+    "rejected",
+    "cancelled",
+    "refunded",
+    "charged_back",
+    "created",
+    "failed",
 ];
 
-/// The message for a status we do not know (and for our own `failed`).
-const UNKNOWN_STATUS: Texts = [
-    "No pudimos procesar tu pago. Revisa los datos e intenta de nuevo.",
-    "Não conseguimos processar seu pagamento. Revise os dados e tente novamente.",
-    "Your payment couldn't be processed. Check your data and try again.",
-];
+/// The message for a status we do not know.
+const UNKNOWN_STATUS: &str = "status-unknown";
+
+/// `Visa Débito`: the name of a debit card (`$brand`).
+const DEBIT: &str = "payment-method-debit";
+
+type Bundle = FluentBundle<FluentResource>;
+
+impl Lang {
+    /// The language's Fluent resource, compiled in.
+    fn source(self) -> &'static str {
+        match self {
+            Lang::Es => include_str!("../locales/es.ftl"),
+            Lang::Pt => include_str!("../locales/pt.ftl"),
+            Lang::En => include_str!("../locales/en.ftl"),
+        }
+    }
+
+    /// The language's messages, parsed on first use and shared by every thread.
+    fn bundle(self) -> &'static Bundle {
+        static ES: LazyLock<Bundle> = LazyLock::new(|| load(Lang::Es));
+        static PT: LazyLock<Bundle> = LazyLock::new(|| load(Lang::Pt));
+        static EN: LazyLock<Bundle> = LazyLock::new(|| load(Lang::En));
+        match self {
+            Lang::Es => &ES,
+            Lang::Pt => &PT,
+            Lang::En => &EN,
+        }
+    }
+}
+
+/// Parses a language's resource. Fluent recovers from errors (a broken entry is skipped, the
+/// rest loads), so a mistake is logged, never a panic; the unit tests refuse any.
+fn load(lang: Lang) -> Bundle {
+    let mut bundle = FluentBundle::new_concurrent(vec![lang.code().parse().unwrap_or_default()]);
+    // No U+2068/U+2069 isolation marks around variables: the text goes into JSON answers.
+    bundle.set_use_isolating(false);
+    let resource = FluentResource::try_new(lang.source().to_owned()).unwrap_or_else(|(partial, errors)| {
+        tracing::error!(lang = lang.code(), ?errors, "buyer messages have syntax errors");
+        partial
+    });
+    if let Err(errors) = bundle.add_resource(resource) {
+        tracing::error!(lang = lang.code(), ?errors, "buyer messages could not all be added");
+    }
+    bundle
+}
+
+/// The message `id` in `lang` (`status-unknown` if it has none), with `args`.
+fn format(lang: Lang, id: &str, args: &FluentArgs<'_>) -> String {
+    let bundle = lang.bundle();
+    let pattern = bundle
+        .get_message(id)
+        .and_then(|m| m.value())
+        .or_else(|| bundle.get_message(UNKNOWN_STATUS).and_then(|m| m.value()));
+    let Some(pattern) = pattern else {
+        tracing::error!(lang = lang.code(), id, "no buyer message");
+        return String::new();
+    };
+    let mut errors = Vec::new();
+    let text = bundle.format_pattern(pattern, Some(args), &mut errors);
+    if !errors.is_empty() {
+        tracing::error!(lang = lang.code(), id, ?errors, "buyer message could not be formatted");
+    }
+    text.into_owned()
+}
 
 /// Every `(status, status_detail)` pair with its own message.
 pub fn documented_details() -> impl Iterator<Item = (&'static str, &'static str)> {
-    MESSAGES.iter().map(|(s, d, _)| (*s, *d))
+    DOCUMENTED.iter().copied()
 }
 
 /// Display name of a payment method id.
 pub fn payment_method_name(id: &str, lang: Lang) -> String {
-    let debit = match lang {
-        Lang::Es => "Débito",
-        Lang::Pt => "Débito",
-        Lang::En => "Debit",
+    let debit = |brand: &'static str| {
+        let mut args = FluentArgs::new();
+        args.set("brand", brand);
+        format(lang, DEBIT, &args)
     };
     match id {
         "visa" => "Visa".into(),
@@ -470,10 +223,10 @@ pub fn payment_method_name(id: &str, lang: Lang) -> String {
         "naranja" => "Naranja".into(),
         "cabal" => "Cabal".into(),
         "maestro" => "Maestro".into(),
-        "debvisa" => format!("Visa {debit}"),
-        "debmaster" => format!("Mastercard {debit}"),
-        "debelo" => format!("Elo {debit}"),
-        "debcabal" => format!("Cabal {debit}"),
+        "debvisa" => debit("Visa"),
+        "debmaster" => debit("Mastercard"),
+        "debelo" => debit("Elo"),
+        "debcabal" => debit("Cabal"),
         other => {
             let mut c = other.chars();
             c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
@@ -481,9 +234,10 @@ pub fn payment_method_name(id: &str, lang: Lang) -> String {
     }
 }
 
-/// `$ 18.500,00` (ARS), `R$ 1.234,50` (BRL), `$ 1,234.50` (MXN): the currency's own
-/// conventions, whatever the language. The symbol is joined by a no-break space (U+00A0), as
-/// `Intl.NumberFormat` does, so an amount never wraps across lines.
+/// `$ 18.500,00` (ARS), `R$ 1.234,50` (BRL), `$ 18.500` (CLP, COP), `$ 1,234.50` (MXN): the
+/// currency's own conventions, whatever the language, with its own decimals
+/// ([`money::minor_units`]; two for a currency it does not know). The symbol is joined by a
+/// no-break space (U+00A0), as `Intl.NumberFormat` does, so an amount never wraps across lines.
 pub fn format_amount(amount: Decimal, currency_id: &str) -> String {
     let (symbol, decimal_sep, thousands_sep) = match currency_id {
         "ARS" => ("$", ',', '.'),
@@ -495,45 +249,52 @@ pub fn format_amount(amount: Decimal, currency_id: &str) -> String {
         "USD" => ("US$", '.', ','),
         _ => (currency_id, '.', ','),
     };
-    let text = format!("{:.2}", amount.round_dp(2));
-    let (int_part, frac) = text.split_once('.').unwrap_or((&text, "00"));
-    let (sign, digits) = int_part.strip_prefix('-').map_or(("", int_part), |d| ("-", d));
-    let mut grouped = String::new();
+    let mut rounded = money::round_to_minor_units(amount, currency_id);
+    rounded.rescale(money::minor_units(currency_id).unwrap_or(money::DEFAULT_MINOR_UNITS));
+    let sign = if rounded.is_sign_negative() && !rounded.is_zero() { "-" } else { "" };
+    let text = rounded.abs().to_string();
+    let (digits, frac) = text.split_once('.').map_or((text.as_str(), None), |(i, f)| (i, Some(f)));
+    let mut out = format!("{sign}{symbol}\u{a0}");
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push(thousands_sep);
+            out.push(thousands_sep);
         }
-        grouped.push(c);
+        out.push(c);
     }
-    format!("{sign}{symbol}\u{a0}{grouped}{decimal_sep}{frac}")
+    if let Some(frac) = frac {
+        out.push(decimal_sep);
+        out.push_str(frac);
+    }
+    out
 }
 
-fn pick(texts: &Texts, lang: Lang) -> &'static str {
-    match lang {
-        Lang::Es => texts[0],
-        Lang::Pt => texts[1],
-        Lang::En => texts[2],
-    }
-}
-
-/// The buyer message for a payment result.
+/// The buyer message for a payment result: the detail's own, else the status's, else
+/// `status-unknown`.
 pub fn buyer_message(lang: Lang, status: &str, status_detail: &str, ctx: &MessageContext<'_>) -> String {
-    let template = MESSAGES
-        .iter()
-        .find(|(s, d, _)| *s == status && *d == status_detail)
-        .map(|(_, _, t)| pick(t, lang))
-        .or_else(|| FALLBACKS.iter().find(|(s, _)| *s == status).map(|(_, t)| pick(t, lang)))
-        .unwrap_or_else(|| pick(&UNKNOWN_STATUS, lang));
-    template
-        .replace("{amount}", &format_amount(ctx.amount, ctx.currency_id))
-        .replace("{payment_method}", &payment_method_name(ctx.payment_method_id, lang))
-        .replace("{installments}", &ctx.installments.to_string())
-        .replace("{statement_descriptor}", ctx.statement_descriptor.unwrap_or("Mercado Pago"))
+    let id = if DOCUMENTED.iter().any(|&(s, d)| s == status && d == status_detail) {
+        format!("{status}-{status_detail}")
+    } else if STATUSES.contains(&status) {
+        format!("status-{status}")
+    } else {
+        UNKNOWN_STATUS.to_owned()
+    };
+    let mut args = FluentArgs::new();
+    args.set("amount", format_amount(ctx.amount, ctx.currency_id));
+    args.set("payment_method", payment_method_name(ctx.payment_method_id, lang));
+    args.set("installments", ctx.installments);
+    args.set("statement_descriptor", ctx.statement_descriptor.unwrap_or("Mercado Pago"));
+    format(lang, &id, &args)
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use fluent_syntax::ast;
+
     use super::*;
+
+    const LANGS: [Lang; 3] = [Lang::Es, Lang::Pt, Lang::En];
 
     fn ctx() -> MessageContext<'static> {
         MessageContext {
@@ -594,12 +355,136 @@ mod tests {
         let ours: std::collections::HashSet<_> = documented_details().collect();
         for pair in documented {
             assert!(ours.contains(&pair), "{pair:?} has no message");
-            let texts: Vec<_> =
-                [Lang::Es, Lang::Pt, Lang::En].iter().map(|l| buyer_message(*l, pair.0, pair.1, &ctx())).collect();
+            let id = format!("{}-{}", pair.0, pair.1);
+            for lang in LANGS {
+                assert!(lang.bundle().has_message(&id), "{pair:?} has no message in {lang:?}");
+            }
+            let texts: Vec<_> = LANGS.iter().map(|l| buyer_message(*l, pair.0, pair.1, &ctx())).collect();
             assert!(texts.iter().all(|t| !t.is_empty() && !t.contains('{')), "{pair:?}: {texts:?}");
             assert!(texts[0] != texts[1] && texts[1] != texts[2], "{pair:?} is not translated: {texts:?}");
+            let fallback = LANGS.map(|l| buyer_message(l, pair.0, "not_a_detail", &ctx()));
+            assert!(texts.iter().zip(&fallback).all(|(t, f)| t != f), "{pair:?} falls back: {texts:?}");
         }
         assert_eq!(ours.len(), documented.len(), "no undocumented extras");
+    }
+
+    /// Message id → the variables it uses, following references to other messages.
+    fn variables(source: &str) -> BTreeMap<String, BTreeSet<String>> {
+        fn pattern(p: &ast::Pattern<&str>, vars: &mut BTreeSet<String>, refs: &mut BTreeSet<String>) {
+            for element in &p.elements {
+                if let ast::PatternElement::Placeable { expression } = element {
+                    expr(expression, vars, refs);
+                }
+            }
+        }
+        fn expr(e: &ast::Expression<&str>, vars: &mut BTreeSet<String>, refs: &mut BTreeSet<String>) {
+            match e {
+                ast::Expression::Inline(i) => inline(i, vars, refs),
+                ast::Expression::Select { selector, variants } => {
+                    inline(selector, vars, refs);
+                    variants.iter().for_each(|v| pattern(&v.value, vars, refs));
+                }
+            }
+        }
+        fn inline(i: &ast::InlineExpression<&str>, vars: &mut BTreeSet<String>, refs: &mut BTreeSet<String>) {
+            match i {
+                ast::InlineExpression::VariableReference { id } => {
+                    vars.insert(id.name.to_owned());
+                }
+                ast::InlineExpression::MessageReference { id, .. } => {
+                    refs.insert(id.name.to_owned());
+                }
+                ast::InlineExpression::TermReference { id, arguments, .. } => {
+                    refs.insert(format!("-{}", id.name));
+                    arguments.iter().for_each(|a| call(a, vars, refs));
+                }
+                ast::InlineExpression::FunctionReference { arguments, .. } => call(arguments, vars, refs),
+                ast::InlineExpression::Placeable { expression } => expr(expression, vars, refs),
+                ast::InlineExpression::StringLiteral { .. } | ast::InlineExpression::NumberLiteral { .. } => {}
+            }
+        }
+        fn call(a: &ast::CallArguments<&str>, vars: &mut BTreeSet<String>, refs: &mut BTreeSet<String>) {
+            a.positional.iter().for_each(|p| inline(p, vars, refs));
+            a.named.iter().for_each(|n| inline(&n.value, vars, refs));
+        }
+
+        let resource = fluent_syntax::parser::parse(source).unwrap_or_else(|(_, errors)| panic!("{errors:?}"));
+        let mut direct = BTreeMap::new();
+        for entry in &resource.body {
+            let (id, value, attributes) = match entry {
+                ast::Entry::Message(m) => (m.id.name.to_owned(), m.value.as_ref(), &m.attributes),
+                ast::Entry::Term(t) => (format!("-{}", t.id.name), Some(&t.value), &t.attributes),
+                ast::Entry::Junk { content } => panic!("junk: {content}"),
+                _ => continue,
+            };
+            let (mut vars, mut refs) = (BTreeSet::new(), BTreeSet::new());
+            let value = value.unwrap_or_else(|| panic!("{id} has no value"));
+            pattern(value, &mut vars, &mut refs);
+            attributes.iter().for_each(|a| pattern(&a.value, &mut vars, &mut refs));
+            assert!(direct.insert(id.clone(), (vars, refs)).is_none(), "{id} twice");
+        }
+        let mut all = BTreeMap::new();
+        for id in direct.keys() {
+            let (mut vars, mut seen, mut todo) = (BTreeSet::new(), BTreeSet::new(), vec![id.clone()]);
+            while let Some(next) = todo.pop() {
+                if !seen.insert(next.clone()) {
+                    continue;
+                }
+                let (v, r) = direct.get(&next).unwrap_or_else(|| panic!("{id} refers to a missing {next}"));
+                vars.extend(v.iter().cloned());
+                todo.extend(r.iter().cloned());
+            }
+            all.insert(id.clone(), vars);
+        }
+        all
+    }
+
+    #[test]
+    fn every_language_has_the_same_messages_with_the_same_variables() {
+        let reference = variables(Lang::Es.source());
+        for lang in [Lang::Pt, Lang::En] {
+            let ours = variables(lang.source());
+            let missing: Vec<_> = reference.keys().filter(|id| !ours.contains_key(*id)).collect();
+            let extra: Vec<_> = ours.keys().filter(|id| !reference.contains_key(*id)).collect();
+            assert!(missing.is_empty() && extra.is_empty(), "{lang:?}: missing {missing:?}, extra {extra:?} (vs es)");
+            for (id, vars) in &reference {
+                assert_eq!(ours.get(id), Some(vars), "{lang:?}: {id} has other variables than in es");
+            }
+        }
+        // Every message is one the code asks for, and uses only the variables it is given.
+        let mut expected: BTreeSet<String> = DOCUMENTED.iter().map(|(s, d)| format!("{s}-{d}")).collect();
+        expected.extend(STATUSES.iter().map(|s| format!("status-{s}")));
+        expected.extend([UNKNOWN_STATUS.to_owned(), DEBIT.to_owned()]);
+        assert_eq!(expected.len(), DOCUMENTED.len() + STATUSES.len() + 2, "ids are unique");
+        assert_eq!(reference.keys().cloned().collect::<BTreeSet<_>>(), expected);
+        let given = ["amount", "payment_method", "installments", "statement_descriptor"];
+        for (id, vars) in &reference {
+            let allowed: &[&str] = if id == DEBIT { &["brand"] } else { &given };
+            assert!(vars.iter().all(|v| allowed.contains(&v.as_str())), "{id} uses {vars:?}");
+        }
+    }
+
+    #[test]
+    fn resources_load_and_format_cleanly() {
+        let given = ["amount", "payment_method", "installments", "statement_descriptor", "brand"];
+        for lang in LANGS {
+            let resource = FluentResource::try_new(lang.source().to_owned()).map_err(|(_, e)| e).expect("parses");
+            let mut bundle = FluentBundle::new_concurrent(vec![lang.code().parse().expect("language id")]);
+            bundle.set_use_isolating(false);
+            bundle.add_resource(resource).expect("no duplicate ids");
+            let mut args = FluentArgs::new();
+            for name in given {
+                args.set(name, "x");
+            }
+            for id in variables(lang.source()).keys() {
+                let message = lang.bundle().get_message(id).expect("loaded");
+                let mut errors = Vec::new();
+                let text = lang.bundle().format_pattern(message.value().expect("value"), Some(&args), &mut errors);
+                assert!(errors.is_empty(), "{lang:?} {id}: {errors:?}");
+                assert!(!text.trim().is_empty(), "{lang:?} {id} is empty");
+                assert!(!text.contains(['{', '}', '\u{2068}', '\u{2069}']), "{lang:?} {id}: {text:?}");
+            }
+        }
     }
 
     #[test]
@@ -616,6 +501,18 @@ mod tests {
             buyer_message(Lang::Pt, "rejected", "cc_rejected_invalid_installments", &ctx()),
             "Visa não processa pagamentos em 3 parcelas."
         );
+        let no_descriptor = MessageContext { statement_descriptor: None, ..ctx() };
+        assert_eq!(
+            buyer_message(Lang::En, "approved", "accredited", &no_descriptor),
+            "Done! Your payment was credited. Your statement will show the $\u{a0}18.500,00 charge as Mercado Pago."
+        );
+        let clp = MessageContext { amount: Decimal::new(18_500, 0), currency_id: "CLP", ..ctx() };
+        assert_eq!(buyer_message(Lang::Es, "refunded", "refunded", &clp), "Te devolvimos el pago de $\u{a0}18.500.");
+        let many = MessageContext { installments: 12, payment_method_id: "debmaster", ..ctx() };
+        assert_eq!(
+            buyer_message(Lang::En, "rejected", "cc_rejected_invalid_installments", &many),
+            "Mastercard Debit does not process payments in 12 installments."
+        );
     }
 
     #[test]
@@ -628,6 +525,14 @@ mod tests {
             buyer_message(Lang::Es, "weird", "x", &ctx()),
             "No pudimos procesar tu pago. Revisa los datos e intenta de nuevo."
         );
+        assert_eq!(buyer_message(Lang::Pt, "failed", "", &ctx()), buyer_message(Lang::Pt, "weird", "", &ctx()));
+        assert_eq!(buyer_message(Lang::En, "created", "", &ctx()), "We are processing your payment.");
+        // The input never names a message: a status that looks like an id is still unknown.
+        assert_eq!(
+            buyer_message(Lang::En, "approved-accredited", "", &ctx()),
+            buyer_message(Lang::En, "weird", "", &ctx())
+        );
+        assert_eq!(buyer_message(Lang::En, "status", "unknown", &ctx()), buyer_message(Lang::En, "weird", "", &ctx()));
     }
 
     #[test]
@@ -641,5 +546,39 @@ mod tests {
         assert_eq!(format_amount(Decimal::new(5, 0), "ARS"), "$\u{a0}5,00");
         assert_eq!(format_amount(Decimal::new(1_000_000, 0), "ARS"), "$\u{a0}1.000.000,00");
         assert_eq!(payment_method_name("debvisa", Lang::En), "Visa Debit");
+        assert_eq!(payment_method_name("debvisa", Lang::Es), "Visa Débito");
+        assert_eq!(payment_method_name("debelo", Lang::Pt), "Elo Débito");
+        assert_eq!(payment_method_name("naranja", Lang::Pt), "Naranja");
+        assert_eq!(payment_method_name("nativa", Lang::En), "Nativa");
+        assert_eq!(payment_method_name("", Lang::En), "");
+    }
+
+    #[test]
+    fn amounts_of_every_mercado_pago_site() {
+        let d = |s: &str| Decimal::from_str_exact(s).expect("decimal");
+        for (currency, amount, text) in [
+            ("ARS", "18500", "$\u{a0}18.500,00"),
+            ("ARS", "7250.5", "$\u{a0}7.250,50"),
+            ("BRL", "1234.565", "R$\u{a0}1.234,57"),
+            ("CLP", "18500", "$\u{a0}18.500"),
+            ("CLP", "18500.00", "$\u{a0}18.500"),
+            ("CLP", "1234567.5", "$\u{a0}1.234.568"),
+            ("COP", "25800", "$\u{a0}25.800"),
+            ("COP", "1000000.4", "$\u{a0}1.000.000"),
+            ("MXN", "1234.5", "$\u{a0}1,234.50"),
+            ("MXN", "0.5", "$\u{a0}0.50"),
+            ("PEN", "59.9", "S/\u{a0}59.90"),
+            ("PEN", "1234567.891", "S/\u{a0}1,234,567.89"),
+            ("UYU", "1590", "$U\u{a0}1.590,00"),
+            ("UYU", "-12.5", "-$U\u{a0}12,50"),
+            ("USD", "10", "US$\u{a0}10.00"),
+            ("JPY", "1234.5", "JPY\u{a0}1,235"),
+            ("ZZZ", "1.005", "ZZZ\u{a0}1.01"),
+            ("CLP", "-0.4", "$\u{a0}0"),
+            ("CLP", "999", "$\u{a0}999"),
+            ("CLP", "0", "$\u{a0}0"),
+        ] {
+            assert_eq!(format_amount(d(amount), currency), text, "{amount} {currency}");
+        }
     }
 }

@@ -191,7 +191,30 @@ impl From<OrderStatus> for String {
     }
 }
 
-/// State of the "order paid" event.
+/// The stored state of the "order paid" event (attribute `paid_event`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PaidEventState {
+    /// The order became approved; nobody has published yet.
+    Due,
+    /// Someone holds the claim to publish.
+    Claimed,
+    /// Published.
+    Published,
+}
+
+impl PaidEventState {
+    /// The stored text (`due`, `claimed`, `published`), as condition expressions compare it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaidEventState::Due => "due",
+            PaidEventState::Claimed => "claimed",
+            PaidEventState::Published => "published",
+        }
+    }
+}
+
+/// State of the "order paid" event, with its claim.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PaidEvent {
     /// The order became approved; nobody has published yet.
@@ -272,9 +295,9 @@ pub struct Order {
     /// End of the current attempt's lease, epoch ms.
     #[serde(default, rename = "attempt_lease_until", skip_serializing_if = "Option::is_none")]
     pub attempt_lease_until_ms: Option<i64>,
-    /// `due`, `claimed` or `published` ([`Order::paid_event`]).
+    /// The event's state ([`Order::paid_event`] adds its claim).
     #[serde(default, rename = "paid_event", skip_serializing_if = "Option::is_none")]
-    pub paid_event_state: Option<String>,
+    pub paid_event_state: Option<PaidEventState>,
     /// End of the event claim's lease, epoch ms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paid_event_claim_until: Option<i64>,
@@ -315,15 +338,14 @@ impl Order {
 
     /// The "order paid" event's state.
     pub fn paid_event(&self) -> Option<PaidEvent> {
-        match self.paid_event_state.as_deref()? {
-            "due" => Some(PaidEvent::Due),
-            "claimed" => Some(PaidEvent::Claimed {
+        Some(match self.paid_event_state? {
+            PaidEventState::Due => PaidEvent::Due,
+            PaidEventState::Claimed => PaidEvent::Claimed {
                 until_ms: self.paid_event_claim_until.unwrap_or(0),
                 token: self.paid_event_claim.clone(),
-            }),
-            "published" => Some(PaidEvent::Published),
-            _ => None,
-        }
+            },
+            PaidEventState::Published => PaidEvent::Published,
+        })
     }
 
     /// Whether a payment state may be applied: it belongs to this order's payment (or the
@@ -458,7 +480,7 @@ mod tests {
     #[test]
     fn the_paid_event_reads_its_three_attributes() {
         let claimed = Order {
-            paid_event_state: Some("claimed".into()),
+            paid_event_state: Some(PaidEventState::Claimed),
             paid_event_claim_until: Some(5),
             paid_event_claim: Some("t".into()),
             ..order()
