@@ -27,7 +27,7 @@ pub struct OrderPaid<'a> {
     pub order_id: &'a str,
     /// Mercado Pago payment id.
     pub payment_id: Option<u64>,
-    /// Total, decimal string with two decimals.
+    /// Total, a decimal string with the currency's minor units (`domain::money::amount_text`).
     pub amount: String,
     /// ISO 4217.
     pub currency_id: &'a str,
@@ -44,7 +44,7 @@ impl<'a> OrderPaid<'a> {
             kind: "order.paid",
             order_id: order.order_id.as_str(),
             payment_id: order.payment_id,
-            amount: format!("{:.2}", order.terms.amount),
+            amount: domain::money::amount_text(order.terms.amount, &order.terms.currency_id),
             currency_id: &order.terms.currency_id,
             items: &order.terms.lines,
             paid_at: order.updated_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),

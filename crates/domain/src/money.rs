@@ -88,10 +88,26 @@ pub fn round_to_minor_units(amount: Decimal, currency_id: &str) -> Decimal {
     amount.round_dp_with_strategy(units, RoundingStrategy::MidpointAwayFromZero)
 }
 
+/// An amount as the API and the events write it: a decimal string with exactly the currency's
+/// minor units (`"18500.00"` ARS, `"18500"` CLP), rounded like [`round_to_minor_units`].
+pub fn amount_text(amount: Decimal, currency_id: &str) -> String {
+    let mut rounded = round_to_minor_units(amount, currency_id);
+    rounded.rescale(minor_units(currency_id).unwrap_or(DEFAULT_MINOR_UNITS));
+    rounded.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn amounts_are_written_with_the_currency_decimals() {
+        assert_eq!(amount_text(Decimal::new(18500, 0), "ARS"), "18500.00");
+        assert_eq!(amount_text(Decimal::new(1850050, 2), "BRL"), "18500.50");
+        assert_eq!(amount_text(Decimal::new(18500, 0), "CLP"), "18500");
+        assert_eq!(amount_text(Decimal::new(1850000, 2), "COP"), "18500");
+    }
     use serde_json::json;
 
     #[test]

@@ -2,8 +2,8 @@
 //!
 //! `200 {order_id, status, status_detail, message, amount, currency, payment_id, updated_at}`
 //! with `Cache-Control: no-store`; `404` for unknown or malformed ids. No payer data. `amount`
-//! is a decimal string with two decimals (exact), `updated_at` RFC 3339. `?locale=` picks the
-//! message language (default: the order's).
+//! is a decimal string with the currency's decimals (exact: `domain::money::amount_text`),
+//! `updated_at` RFC 3339. `?locale=` picks the message language (default: the order's).
 //!
 //! When the order is not final and was last read from Mercado Pago more than
 //! `STATUS_REFRESH_AFTER_SECS` ago, it is refreshed first (same monotonic rule and exactly-once
@@ -109,7 +109,7 @@ async fn process(deps: &Deps, id: Option<OrderId>, uri: &Uri) -> Result<Response
         status: order.status.as_str(),
         status_detail: &order.status_detail,
         message: buyer_message(lang, order.status.as_str(), &order.status_detail, &ctx),
-        amount: format!("{:.2}", order.terms.amount),
+        amount: domain::money::amount_text(order.terms.amount, &order.terms.currency_id),
         currency: &order.terms.currency_id,
         payment_id: order.payment_id,
         updated_at: order.updated_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
