@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# make bench: builds the release binaries and measures the three functions (cold start, warm
-# latency, CPU, memory, arm64 package size, instructions per invocation), writing
+# make bench: builds the release binaries and measures every function of infra/template.yaml
+# (cold start, warm latency, CPU, memory, arm64 package size, instructions per invocation), writing
 # bench/RESULTS.md and printing the targets that are missed. Separate from make test: speed and
-# memory are never checked by timed tests. Arguments go to lambda-bench (see --help).
+# memory are never checked by timed tests. Arguments go to lambda-bench (see --help), which reads
+# the functions and their routes from the template too (scripts/functions.py).
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$ROOT"
@@ -11,14 +12,18 @@ started=$(date +%s)
 "$ROOT/scripts/bootstrap.sh" venv arm64
 command -v valgrind >/dev/null || note "valgrind not found: instructions per invocation will be skipped (apt-get install valgrind)"
 
+functions=$(template_functions --names)
+packages=()
+while IFS= read -r f; do packages+=(-p "$f"); done <<<"$functions"
+
 step "Release binaries of the functions (native, for measuring) and the harness"
 # One cargo invocation: the harness and the functions share one dependency build, which keeps
 # make bench within 15 minutes on a fresh 2-core machine. The packages measured for size are the
 # arm64 ones below, built on their own exactly as make build / make deploy build them.
-cargo build --release --locked -p process_payment -p notifications -p payment_status -p lambda-bench
+cargo build --release --locked "${packages[@]}" -p lambda-bench
 
 step "arm64 packages (cargo lambda build --release --arm64 --output-format zip)"
-cargo lambda build --release --arm64 --output-format zip --locked -p process_payment -p notifications -p payment_status
+cargo lambda build --release --arm64 --output-format zip --locked "${packages[@]}"
 
 args=("$@")
 if ! command -v valgrind >/dev/null; then args+=(--callgrind-invocations 0); fi

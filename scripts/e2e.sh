@@ -4,9 +4,11 @@
 # Then, with no arguments, schemathesis holds the same stack to docs/openapi.yaml
 # (SCHEMATHESIS_EXAMPLES per operation, default 100). Extra arguments go to `playwright test`
 # (e.g. a spec file, or --grep), and schemathesis is skipped.
+# Ports E2E_DEV_PORT, E2E_SANDBOX_PORT, E2E_LAMBDA_PORT, E2E_MOTO_PORT (18080, 18181, 19000, 15055)
+# and the stack's name E2E_STACK_NAME (e2e: state and logs in .dev/<name>) let two runs coexist.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
-export STACK_NAME=e2e DEV_PORT="${E2E_DEV_PORT:-18080}" SANDBOX_PORT="${E2E_SANDBOX_PORT:-18181}" \
+export STACK_NAME="${E2E_STACK_NAME:-e2e}" DEV_PORT="${E2E_DEV_PORT:-18080}" SANDBOX_PORT="${E2E_SANDBOX_PORT:-18181}" \
   LAMBDA_PORT="${E2E_LAMBDA_PORT:-19000}" MOTO_PORT="${E2E_MOTO_PORT:-15055}" WATCH_FLAGS=--ignore-changes
 unset MP_ACCESS_TOKEN MP_PUBLIC_KEY # the browser tests always use the sandbox
 source "$ROOT/scripts/lib/stack.sh"

@@ -5,8 +5,9 @@
 #   2. sam validate --lint      (SAM transform + cfn-lint rules)
 #   3. cfn-lint                 (pinned version, all rules, on the raw template)
 #   4. checkov                  (security scan; every skip is justified in the template)
-#   5. the release arm64 build  (one cargo lambda build for the three functions)
-#   6. sam build                (the artifacts sam deploy uploads) + 3 arm64 bootstraps in them
+#   5. the release arm64 build  (one cargo lambda build for every function of the template)
+#   6. sam build                (the artifacts sam deploy uploads) + an arm64 bootstrap for each
+#                               function of the template (scripts/functions.py), nothing else
 # Installs its tools once: .venv-infra and .venv-checkov (scripts/bootstrap.sh infra).
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
@@ -16,9 +17,11 @@ started=$(date +%s)
 TEMPLATE=infra/template.yaml
 INFRA_BIN="$ROOT/.venv-infra/bin"
 CHECKOV_BIN="$ROOT/.venv-checkov/bin"
-FUNCTIONS=(ProcessPaymentFunction NotificationsFunction PaymentStatusFunction)
 
 "$ROOT/scripts/bootstrap.sh" venv arm64 infra
+# The template's function resources (logical ids): what sam build must produce.
+resources=$(template_functions --resources)
+mapfile -t FUNCTIONS < <(cut -d' ' -f1 <<<"$resources")
 
 timed() { # timed LABEL COMMAND...: runs, then prints how long it took
   local label=$1 t0 rc=0; shift
@@ -83,7 +86,7 @@ rm -rf .aws-sam/build
 timed "sam build" "$INFRA_BIN/sam" build --template-file "$TEMPLATE" --config-file "$ROOT/samconfig.toml" \
   --build-in-source
 
-step "The built artifacts are three arm64 Lambda bootstraps"
+step "The built artifacts are ${#FUNCTIONS[@]} arm64 Lambda bootstraps (${FUNCTIONS[*]})"
 "$INFRA_BIN/python" - "${FUNCTIONS[@]}" <<'PY'
 import os, struct, sys
 EM_AARCH64 = 183

@@ -1,9 +1,12 @@
 """Consistency checks of infra/template.yaml against the code it deploys (run by
 scripts/infra-check.sh, so by `make test`):
 
+- the template is the one list of functions (scripts/functions.py reads it for every script, the
+  local edge and the bench): each folder under functions/ has its function in the template and
+  each function of the template its folder, and the HTTP API routes are exactly the operations of
+  docs/openapi.yaml;
 - the orders table matches `OrderStore::create_table` (crates/checkout/src/store.rs), which
   creates the local stack's table;
-- the HTTP API routes match `cargo lambda watch`'s router (Cargo.toml), which the local stack uses;
 - every environment variable is one the functions document (crates/checkout/src/config.rs);
 - each function's IAM permissions are exactly what its code calls, on this stack's resources only;
 - no credential in the template; the bucket, CloudFront and build settings the deploy relies on.
@@ -11,6 +14,7 @@ scripts/infra-check.sh, so by `make test`):
 
 import os
 import re
+import subprocess
 import sys
 import tomllib
 import unittest
@@ -21,24 +25,27 @@ from typing import ClassVar
 
 import csp
 
+import functions as template_functions
+
 ROOT = csp.ROOT
 STORE_RS = os.path.join(ROOT, "crates", "checkout", "src", "store.rs")
 CONFIG_RS = os.path.join(ROOT, "crates", "checkout", "src", "config.rs")
-CARGO_TOML = os.path.join(ROOT, "Cargo.toml")
-BUILD_MAKEFILE = os.path.join(ROOT, "infra", "build", "Makefile")
+BUILD_DIR = os.path.join(ROOT, "infra", "build")
+OPENAPI = os.path.join(ROOT, "docs", "openapi.yaml")
+TEMPLATE = "infra/template.yaml"
 
-# What each function's code calls (crates/checkout: store.rs, secrets.rs, events.rs).
-EXPECTED_ACTIONS = {
-    "process_payment": {
-        "secretsmanager:GetSecretValue",
-        "dynamodb:PutItem",
-        "dynamodb:GetItem",
-        "dynamodb:UpdateItem",
-        "sns:Publish",
-    },
-    "notifications": {"secretsmanager:GetSecretValue", "dynamodb:GetItem", "dynamodb:UpdateItem", "sns:Publish"},
-    "payment_status": {"secretsmanager:GetSecretValue", "dynamodb:GetItem", "dynamodb:UpdateItem", "sns:Publish"},
+# What every function's code calls: each builds `checkout::services::Services` (crates/checkout:
+# secrets.rs, store.rs, events.rs), which reads the secret, reads and updates orders, and
+# publishes "order paid".
+BASE_ACTIONS = {"secretsmanager:GetSecretValue", "dynamodb:GetItem", "dynamodb:UpdateItem", "sns:Publish"}
+# What some functions' code calls beyond that (a function not named here gets BASE_ACTIONS only).
+EXTRA_ACTIONS = {
+    "process_payment": {"dynamodb:PutItem"},  # a new order and its idempotency record, in one transaction
 }
+
+
+def expected_actions(function):
+    return BASE_ACTIONS | EXTRA_ACTIONS.get(function, set())
 
 
 def read(path):
@@ -85,15 +92,9 @@ class TemplateTestCase(unittest.TestCase):
         cls.template = csp.load_template()
         cls.resources = cls.template["Resources"]
         cls.globals = cls.template.get("Globals", {}).get("Function", {})
-        # Logical id -> Cargo package, from the makefile SAM runs (build-<LogicalId> -> package).
-        cls.packages = dict(
-            re.findall(r"^build-(\w+):\n\t\$\(call package,(\w+)\)", read(BUILD_MAKEFILE), re.MULTILINE)
-        )
-        cls.functions = {
-            cls.packages.get(name, name): (name, r)
-            for name, r in cls.resources.items()
-            if r["Type"] == "AWS::Serverless::Function"
-        }
+        # Function (its folder under functions/) -> (logical id, resource), as scripts/functions.py reads them.
+        cls.listed = template_functions.functions()
+        cls.functions = {f.name: (f.logical_id, cls.resources[f.logical_id]) for f in cls.listed}
 
     def function(self, package):
         return self.functions[package][1]
@@ -127,16 +128,84 @@ class OrdersTableTest(TemplateTestCase):
         self.assertNotIn("TableName", table["Properties"])  # a redeploy after make destroy gets a new one
 
 
+class OneListOfFunctionsTest(TemplateTestCase):
+    """infra/template.yaml is the one list of functions: the folders, the routes and the API document agree with it."""
+
+    def test_every_function_folder_is_deployed_by_the_template(self):
+        folders = set(template_functions.function_folders())
+        deployed = {f.name: f.logical_id for f in self.listed}
+        problems = [
+            f"{TEMPLATE} has no function for functions/{name}: add an AWS::Serverless::Function with "
+            f"`Metadata: BuildProperties: Binary: {name}` and its HttpApi events (copy an existing one: "
+            "function, role, log group, alarm)"
+            for name in sorted(folders - set(deployed))
+        ] + [
+            f"{TEMPLATE} deploys {deployed[name]} (Binary: {name}), but there is no functions/{name} "
+            "with a Cargo.toml: fix its Binary or remove it from the template"
+            for name in sorted(set(deployed) - folders)
+        ]
+        if problems:
+            self.fail("\n".join(problems))
+
+    def test_each_folder_is_the_package_and_binary_of_its_name(self):
+        # cargo lambda build -p NAME, cargo build --bin NAME and <target>/lambda/NAME/bootstrap rely on it.
+        for name in template_functions.function_folders():
+            with open(os.path.join(template_functions.FUNCTIONS_DIR, name, "Cargo.toml"), "rb") as f:
+                manifest = tomllib.load(f)
+            self.assertEqual(manifest["package"]["name"], name, f"functions/{name}/Cargo.toml: package name")
+            for binary in manifest.get("bin", []):
+                self.assertEqual(binary.get("name"), name, f"functions/{name}/Cargo.toml: [[bin]] name")
+
+    def test_the_routes_are_the_operations_of_the_api_document(self):
+        document = csp.load_template(OPENAPI)
+        methods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+        documented = {
+            (method.upper(), path) for path, item in document["paths"].items() for method in item if method in methods
+        }
+        routed = {(r.method, r.path) for f in self.listed for r in f.routes}
+        problems = [
+            f"{TEMPLATE} routes {method} {path}, which docs/openapi.yaml does not document: add the operation"
+            for method, path in sorted(routed - documented)
+        ] + [
+            f"docs/openapi.yaml documents {method} {path}, which no function of {TEMPLATE} routes: "
+            "add the HttpApi event"
+            for method, path in sorted(documented - routed)
+        ]
+        if problems:
+            self.fail("\n".join(problems))
+
+    def test_the_build_makefile_builds_every_function(self):
+        # What sam build runs: `make build-<LogicalId>` must have a rule for every function (a dry
+        # run prints the commands, and resolves nothing).
+        for name, (logical_id, _) in self.functions.items():
+            run = subprocess.run(
+                [
+                    "make",
+                    "--no-print-directory",
+                    "-n",
+                    "-C",
+                    BUILD_DIR,
+                    f"build-{logical_id}",
+                    "ARTIFACTS_DIR=/nonexistent",
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            self.assertEqual(run.returncode, 0, f"infra/build/Makefile cannot build {logical_id}: {run.stderr}")
+            self.assertIn(f"--bootstrap {logical_id}", run.stdout, name)
+
+
 class FunctionsTest(TemplateTestCase):
-    def test_three_arm64_functions_built_by_the_makefile(self):
-        self.assertEqual(set(self.functions), set(EXPECTED_ACTIONS))
+    def test_arm64_functions_built_by_the_makefile(self):
         self.assertEqual(self.globals["Runtime"], "provided.al2023")
         self.assertEqual(self.globals["Architectures"], ["arm64"])
         self.assertEqual(self.globals["Handler"], "bootstrap")
-        for package, (name, resource) in self.functions.items():
+        for name, resource in self.functions.values():
             self.assertEqual(resource["Metadata"]["BuildMethod"], "makefile", name)
             self.assertEqual(resource["Properties"]["CodeUri"], "build/", name)
-            self.assertEqual(self.packages.get(name), package, f"infra/build/Makefile has no build-{name}")
+            self.assertNotIn("Runtime", resource["Properties"], name)
+            self.assertNotIn("Architectures", resource["Properties"], name)
 
     def test_timeouts_fit_the_callers_deadlines(self):
         timeout = lambda p: self.function(p)["Properties"]["Timeout"]
@@ -221,7 +290,7 @@ class LeastPrivilegeTest(TemplateTestCase):
         return statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
 
     def test_only_lambda_assumes_the_roles(self):
-        for package in EXPECTED_ACTIONS:
+        for package in self.functions:
             trust = self.role(package)["AssumeRolePolicyDocument"]["Statement"]
             self.assertEqual(
                 trust,
@@ -229,7 +298,11 @@ class LeastPrivilegeTest(TemplateTestCase):
             )
 
     def test_each_function_gets_exactly_what_its_code_calls(self):
-        for package, expected in EXPECTED_ACTIONS.items():
+        self.assertLessEqual(
+            set(EXTRA_ACTIONS), set(self.functions), "EXTRA_ACTIONS names a function the template lacks"
+        )
+        for package in self.functions:
+            expected = expected_actions(package)
             actions = set()
             for statement in self.statements(package):
                 self.assertEqual(statement["Effect"], "Allow")
@@ -237,7 +310,7 @@ class LeastPrivilegeTest(TemplateTestCase):
             self.assertEqual(actions, expected | self.COMMON_ACTIONS, package)
 
     def test_only_this_stack_resources(self):
-        for package in EXPECTED_ACTIONS:
+        for package in self.functions:
             log_group = self.function(package)["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
             for statement in self.statements(package):
                 for action in self.actions(statement):
@@ -260,19 +333,16 @@ class LeastPrivilegeTest(TemplateTestCase):
 
 
 class RoutesTest(TemplateTestCase):
-    def test_routes_match_the_local_router(self):
-        with open(CARGO_TOML, "rb") as f:
-            router = tomllib.load(f)["workspace"]["metadata"]["lambda"]["watch"]["router"]
-        local = {(path, r["method"], r["function"]) for path, routes in router.items() for r in routes}
-        deployed = set()
-        for package, (name, resource) in self.functions.items():
-            for event in resource["Properties"]["Events"].values():
+    def test_every_event_is_a_payload_2_route_of_the_api(self):
+        # The local edge (crates/devstack) routes these events, and the functions parse payload 2.0.
+        for name, resource in self.functions.values():
+            events = resource["Properties"].get("Events", {})
+            self.assertTrue(events, f"{name} has no HttpApi event")
+            for event in events.values():
                 self.assertEqual(event["Type"], "HttpApi", name)
                 props = event["Properties"]
                 self.assertEqual(props["ApiId"], {"Ref": "HttpApi"})
                 self.assertEqual(props["PayloadFormatVersion"], "2.0")
-                deployed.add((props["Path"], props["Method"], package))
-        self.assertEqual(deployed, local)
 
     def test_the_api_is_throttled_and_logged(self):
         api = self.resources["HttpApi"]["Properties"]

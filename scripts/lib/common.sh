@@ -23,6 +23,15 @@ cargo_target_dir() {
     python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])'
 }
 
+# template_functions --names | --routes | --resources | --of LOGICAL_ID: the functions infra/template.yaml
+# deploys, one a line (scripts/functions.py explains the forms). The template is the one list of
+# functions: scripts ask it rather than naming them. Its PyYAML comes from .venv when there is one.
+template_functions() {
+  local python="$ROOT/.venv/bin/python"
+  [ -x "$python" ] || python=python3
+  "$python" "$ROOT/scripts/functions.py" "$@"
+}
+
 # wait_for URL SECONDS [WHAT]: polls until the URL answers (any HTTP status).
 wait_for() {
   local url=$1 seconds=$2 what=${3:-$1} i

@@ -1,13 +1,14 @@
-# The local stack: moto_server, mp-sandbox, the three functions under `cargo lambda watch`, and the
-# edge (site + /api/* proxy). Used by `make dev` (scripts/dev.sh) and the browser tests
-# (scripts/e2e.sh), on different ports so both can run at once. Source it; do not run it.
+# The local stack: moto_server, mp-sandbox, the functions under `cargo lambda watch`, and the
+# edge (site + /api/* routed as the HTTP API does). Used by `make dev` (scripts/dev.sh) and the
+# browser tests (scripts/e2e.sh), on different ports so both can run at once. The functions and
+# their routes are infra/template.yaml's (scripts/functions.py). Source it; do not run it.
 # shellcheck shell=bash
 
 # Ports (override in the environment).
 : "${STACK_NAME:=dev}"
 : "${DEV_PORT:=8080}"        # the site and /api/* (what the buyer opens)
 : "${SANDBOX_PORT:=8181}"    # mp-sandbox (Mercado Pago API, MercadoPago.js stand-in, control API)
-: "${LAMBDA_PORT:=9000}"     # cargo lambda watch (Runtime API + router)
+: "${LAMBDA_PORT:=9000}"     # cargo lambda watch (Runtime API + function URLs)
 : "${MOTO_PORT:=5055}"       # moto_server (Secrets Manager, DynamoDB, SNS)
 : "${WATCH_FLAGS:=}"         # extra flags for cargo lambda watch (e.g. --ignore-changes)
 : "${LAMBDA_CONCURRENCY:=4}"  # instances per function, each its own process, as Lambda runs
@@ -60,15 +61,20 @@ stack_up() {
   stack_down
   rm -f "$STATE_DIR"/*.log
 
+  # The template's functions and their HTTP API routes (METHOD PATH FUNCTION lines).
+  local functions routes function route edge_routes=()
+  functions=$(template_functions --names)
+  routes=$(template_functions --routes)
+  while IFS= read -r route; do [ -z "$route" ] || edge_routes+=(--route "$route"); done <<<"$routes"
+
   step "Building the sandbox, the functions and the local tooling"
   cargo build --quiet -p mp-sandbox -p devstack
   # Each function exactly as `cargo lambda watch` builds it (`cargo run --bin NAME` from the root),
   # one at a time: built together, cargo unifies their dependencies' features differently, and
   # watch would then recompile on the first request (minutes on a fresh machine).
-  local function
-  for function in notifications payment_status process_payment; do
+  while IFS= read -r function; do
     cargo build --quiet --manifest-path "$ROOT/Cargo.toml" --bin "$function"
-  done
+  done <<<"$functions"
 
   local bin access_token webhook_secret public_key api_base sdk_url
   bin="$(cargo_target_dir)/debug"
@@ -134,31 +140,56 @@ stack_up() {
 JSON
 
   step "Starting the functions under cargo lambda watch on $LAMBDA_URL"
+  # The edge routes /api/* to each function's URL (/lambda-url/<function>/...). --disable-cors: as
+  # deployed (the HTTP API has no CORS configuration), OPTIONS reaches the function, whose
+  # CorsLayer answers it; cargo lambda watch's own permissive CORS would answer every OPTIONS
+  # itself and add Access-Control-Allow-Credentials to every answer.
   # shellcheck disable=SC2086
   start_bg functions cargo lambda watch -A 127.0.0.1 -P "$LAMBDA_PORT" --concurrency "$LAMBDA_CONCURRENCY" \
-    --env-file "$STATE_DIR/functions.env" $WATCH_FLAGS
+    --disable-cors --env-file "$STATE_DIR/functions.env" $WATCH_FLAGS
   wait_for "$LAMBDA_URL/" 120 "cargo lambda watch"
 
-  step "Starting the edge (site + /api/*) on $SITE_URL"
+  step "Starting the edge (site + /api/* routed to the functions) on $SITE_URL"
   start_bg edge "$bin/devstack" edge --listen "127.0.0.1:$DEV_PORT" --site "$ROOT/site" \
-    --api "$LAMBDA_URL" --config "$STATE_DIR/config.json" --csp "$(stack_csp)"
+    --api "$LAMBDA_URL" "${edge_routes[@]}" --config "$STATE_DIR/config.json" --csp "$(stack_csp)"
   wait_for "$SITE_URL/" 20 "the edge"
 
-  # Warm the three functions (cargo lambda watch starts each on its first request) and check that
-  # each one itself answers: the status code is the function's, not the edge's 502/504.
-  warm_function notifications GET "$SITE_URL/api/notifications" 200
-  warm_function payment_status GET "$SITE_URL/api/payment_status/00000000-0000-4000-8000-000000000000" 404
-  warm_function process_payment POST "$SITE_URL/api/process_payment" 400 # no Idempotency-Key: nothing is charged
+  # Warm every function (cargo lambda watch starts each on its first request) through the edge,
+  # and check that each one itself answers. Each gets one request on its first route that is not
+  # a CORS preflight (a GET if it has one), path parameters set to an id no order has, no body and
+  # no Idempotency-Key, so nothing is charged or changed.
+  local warmed=" " method path
+  while read -r method path function; do
+    [ -n "$function" ] || continue
+    case "$warmed" in *" $function "*) continue ;; esac
+    [ "$method" = OPTIONS ] && continue
+    if [ "$method" != GET ] && grep -q "^GET .* $function\$" <<<"$routes"; then continue; fi
+    while [[ $path =~ \{[^}]*\} ]]; do path=${path/"${BASH_REMATCH[0]}"/00000000-0000-4000-8000-000000000000}; done
+    warm_function "$function" "$method" "$SITE_URL$path"
+    warmed+="$function "
+  done <<<"$routes"
+  while IFS= read -r function; do
+    case "$warmed" in *" $function "*) ;; *) note "   $function: not warmed (no HTTP API route other than CORS preflights)" ;; esac
+  done <<<"$functions"
 }
 
-# warm_function NAME METHOD URL STATUS: retries for up to 5 minutes (a first request may wait for
-# cargo to build the function) until the function answers URL with the expected HTTP STATUS.
+# warm_function NAME METHOD URL: retries for up to 5 minutes (a first request may wait for cargo to
+# build the function) until the function itself answers: a 2xx, or an answer below 500 in the
+# functions' JSON error envelope ({"error": {"code": ...}}). Not the edge's 502/504, nor
+# cargo lambda watch's own errors (its 404 for a function without a binary has no such envelope).
 warm_function() {
-  local name=$1 method=$2 url=$3 expected=$4 got deadline=$((SECONDS + 300))
+  local name=$1 method=$2 url=$3 got body deadline=$((SECONDS + 300))
+  body=$(mktemp)
   while :; do
-    got=$(curl -s -o /dev/null -w '%{http_code}' --max-time 60 -X "$method" -H "Origin: $SITE_URL" "$url" || true)
-    [ "$got" = "$expected" ] && return 0
-    [ "$SECONDS" -ge "$deadline" ] && fail "$name did not answer $method $url with $expected (last: ${got:-no answer}); see $STATE_DIR/functions.log"
+    got=$(curl -s -o "$body" -w '%{http_code}' --max-time 60 -X "$method" -H "Origin: $SITE_URL" "$url" || true)
+    case "$got" in
+      2??) rm -f "$body"; return 0 ;;
+      [34]??) if grep -q '"error":{"code":' "$body"; then rm -f "$body"; return 0; fi ;;
+    esac
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      rm -f "$body"
+      fail "$name did not answer $method $url itself (last: ${got:-no answer}); see $STATE_DIR/functions.log"
+    fi
     sleep 1
   done
 }

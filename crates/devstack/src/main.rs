@@ -3,10 +3,13 @@
 //! - `devstack seed`: creates the orders table (the same definition the store uses), the
 //!   Mercado Pago secret and the "order paid" topic in moto, subscribes an HTTP endpoint to the
 //!   topic, and prints the function environment as `KEY=VALUE` lines.
-//! - `devstack edge`: the local CloudFront: serves `site/` (with the security headers the
-//!   deployed distribution sends, CSP included), proxies `/api/*` to the functions under
-//!   `cargo lambda watch`, and receives "order paid" messages at `/__dev/order-events` (printed,
-//!   and listed by `GET /__dev/order-events`).
+//! - `devstack edge`: the local CloudFront and HTTP API: serves `site/` (with the security
+//!   headers the deployed distribution sends, CSP included), routes `/api/*` as the HTTP API does
+//!   (the template's `HttpApi` events, given as `--route` by `scripts/lib/stack.sh`) to the
+//!   functions under `cargo lambda watch`, through their function URLs, and receives "order paid"
+//!   messages at `/__dev/order-events` (printed, and listed by `GET /__dev/order-events`).
+
+mod routes;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -21,6 +24,8 @@ use axum::{Json, Router};
 use clap::{Parser, Subcommand};
 use http::{HeaderName, HeaderValue, StatusCode};
 use serde_json::{Value, json};
+
+use routes::{Route, Routes};
 
 #[derive(Parser)]
 #[command(name = "devstack", version, about = "Local stack tooling for the Mercado Pago checkout.")]
@@ -49,7 +54,7 @@ enum Command {
         #[arg(long)]
         events_url: Option<String>,
     },
-    /// Serve the site and proxy /api/* to the functions.
+    /// Serve the site and route /api/* to the functions.
     Edge {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -57,9 +62,16 @@ enum Command {
         /// Directory with the static site.
         #[arg(long, default_value = "site")]
         site: PathBuf,
-        /// Base URL of `cargo lambda watch` (its router maps /api/...).
+        /// Base URL of `cargo lambda watch`: a request routed to FUNCTION goes to its function
+        /// URL, `<api>/lambda-url/FUNCTION<path>?<query>`, so the function sees the path and
+        /// query as sent.
         #[arg(long, default_value = "http://127.0.0.1:9000")]
         api: String,
+        /// A route of the HTTP API, `METHOD PATH FUNCTION` (`ANY` for any method, `{name}` and a
+        /// last `{name+}` in the path), as `scripts/functions.py --routes` prints the template's;
+        /// once per route. Other requests under /api/ are answered 404, as API Gateway does.
+        #[arg(long = "route", value_name = "METHOD PATH FUNCTION", required = true)]
+        routes: Vec<Route>,
         /// Content-Security-Policy for the site's pages (as the CloudFront response headers
         /// policy sends it).
         #[arg(long, env = "EDGE_CSP")]
@@ -81,7 +93,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Command::Seed { moto, prefix, access_token, webhook_secret, events_url } => {
             seed(&moto, &prefix, &access_token, &webhook_secret, events_url.as_deref()).await
         }
-        Command::Edge { listen, site, api, csp, config } => edge(listen, site, api, csp, config).await,
+        Command::Edge { listen, site, api, routes, csp, config } => {
+            edge(listen, site, api, Routes::new(routes), csp, config).await
+        }
     }
 }
 
@@ -122,6 +136,7 @@ async fn seed(
 struct Edge {
     http: reqwest::Client,
     api: String,
+    routes: Arc<Routes>,
     events: Arc<Mutex<Vec<Value>>>,
 }
 
@@ -129,6 +144,7 @@ async fn edge(
     listen: SocketAddr,
     site: PathBuf,
     api: String,
+    routes: Routes,
     csp: Option<String>,
     config: Option<PathBuf>,
 ) -> Result<(), Box<dyn std::error::Error>> {
@@ -137,7 +153,8 @@ async fn edge(
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(35))
         .build()?;
-    let state = Edge { http, api: api.trim_end_matches('/').to_owned(), events: Arc::default() };
+    let state =
+        Edge { http, api: api.trim_end_matches('/').to_owned(), routes: Arc::new(routes), events: Arc::default() };
     let mut static_headers = vec![
         (HeaderName::from_static("x-content-type-options"), HeaderValue::from_static("nosniff")),
         (HeaderName::from_static("referrer-policy"), HeaderValue::from_static("strict-origin-when-cross-origin")),
@@ -159,6 +176,7 @@ async fn edge(
             }
         }));
     let mut app = Router::new()
+        .route("/api/", any(proxy))
         .route("/api/{*rest}", any(proxy))
         .route("/__dev/order-events", axum::routing::get(list_events).post(receive_event))
         .with_state(state);
@@ -178,15 +196,22 @@ async fn edge(
 
 const HOP_BY_HOP: &[&str] = &["connection", "keep-alive", "transfer-encoding", "upgrade", "host", "content-length"];
 
-/// Forwards `/api/*` with method, path, query, headers and body, as CloudFront's `/api/*`
-/// behavior does (no caching).
+/// Routes `/api/*` as the HTTP API does and forwards it with method, path, query, headers and
+/// body to the function's URL under `cargo lambda watch` (an HTTP API payload 2.0 event with the
+/// path and query as sent), as CloudFront's `/api/*` behavior does (no caching). A request no
+/// route matches is answered `404 not_found` in the functions' JSON envelope.
 async fn proxy(State(edge): State<Edge>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
+    let Some(function) = edge.routes.function_for(&parts.method, parts.uri.path()) else {
+        tracing::info!(method = %parts.method, path = parts.uri.path(), status = 404, "api: no route");
+        return checkout::http::ApiError::NotFound.into_response();
+    };
     let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
     let Ok(bytes) = axum::body::to_bytes(body, 1024 * 1024).await else {
         return (StatusCode::PAYLOAD_TOO_LARGE, "request too large").into_response();
     };
-    let mut upstream = edge.http.request(parts.method.clone(), format!("{}{path_and_query}", edge.api));
+    let url = format!("{}/lambda-url/{function}{path_and_query}", edge.api);
+    let mut upstream = edge.http.request(parts.method.clone(), url);
     // A body that is not UTF-8 reaches a function base64-encoded, as API Gateway hands over
     // bodies that are not text. cargo lambda watch (1.9.2) answers 500 without calling the
     // function when such a body comes as text (`application/json`, `text/*`); sent as
@@ -208,7 +233,7 @@ async fn proxy(State(edge): State<Edge>, req: Request) -> Response {
             let status = resp.status();
             let headers = resp.headers().clone();
             let body = resp.bytes().await.unwrap_or_default();
-            tracing::info!(method = %parts.method, path = parts.uri.path(), status = status.as_u16(), ms = started.elapsed().as_millis() as u64, "api");
+            tracing::info!(method = %parts.method, path = parts.uri.path(), function, status = status.as_u16(), ms = started.elapsed().as_millis() as u64, "api");
             let mut out = Response::new(Body::from(body));
             *out.status_mut() = status;
             for (name, value) in &headers {

@@ -1,5 +1,6 @@
-//! `lambda-bench` (run by `make bench`): measures the three functions' release binaries as Lambda
-//! runs them, through a Runtime API harness ([`runtime_api`]), with `mp-sandbox` (in process) and
+//! `lambda-bench` (run by `make bench`): measures the release binaries of every function of the
+//! SAM template (`infra/template.yaml`, read with `scripts/functions.py`) as Lambda runs them,
+//! through a Runtime API harness ([`runtime_api`]), with `mp-sandbox` (in process) and
 //! `moto_server` on loopback:
 //!
 //! 1. cold start: process spawn → first `GET /next` (init), and → first response (which includes
@@ -11,6 +12,11 @@
 //! 4. package size: the arm64 `bootstrap.zip` of each function (`cargo lambda build --arm64`);
 //! 5. instructions per invocation with `valgrind --tool=callgrind` (two runs, the difference
 //!    divided by the extra invocations, so init is excluded): machine-noise-free.
+//!
+//! Each function is sent a realistic request for the checkout operation its routes serve (a
+//! payment, a signed webhook, a status poll: [`Scenario`]); a function whose routes are none of
+//! those gets a generic request to its first route ([`Scenario::Generic`]), so a new endpoint is
+//! measured without a change here.
 //!
 //! Writes a Markdown report and prints the targets that are missed.
 
@@ -55,10 +61,13 @@ struct Args {
     /// Where to write the report.
     #[arg(long, default_value = "bench/RESULTS.md")]
     out: PathBuf,
-    /// Python with moto (the project virtualenv).
+    /// Python with moto and PyYAML (the project virtualenv).
     #[arg(long, default_value = ".venv/bin/python")]
     python: PathBuf,
-    /// Measure only these functions (default: all three).
+    /// The SAM template whose functions are measured (read with `scripts/functions.py`).
+    #[arg(long, default_value = "infra/template.yaml")]
+    template: PathBuf,
+    /// Measure only these functions (default: every function of the template).
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Keep the callgrind output files (in the temporary directory) for `callgrind_annotate`.
@@ -78,19 +87,128 @@ struct World {
     _moto: tokio::process::Child,
 }
 
-const FUNCTIONS: [&str; 3] = ["process_payment", "notifications", "payment_status"];
+/// What the bench sends a function: a realistic request for the checkout operation one of its
+/// routes serves, else [`Scenario::Generic`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scenario {
+    /// `POST /api/process_payment`: a new payment with a fresh card token and Idempotency-Key.
+    Pay,
+    /// `POST /api/notifications`: a correctly signed webhook for the seeded payment.
+    Webhook,
+    /// `GET /api/payment_status/{order_id}`: a poll of the seeded order.
+    Status,
+    /// Any other route: its method and path, each path parameter set to the seeded order's id,
+    /// no body; any answer below 500 counts as served.
+    Generic,
+}
 
-/// The orders table of `notifications` and `payment_status` (holds the order they look up).
+impl Scenario {
+    fn of_route(method: &str, path: &str) -> Scenario {
+        match (method, path) {
+            ("POST", "/api/process_payment") => Scenario::Pay,
+            ("POST", "/api/notifications") => Scenario::Webhook,
+            ("GET", "/api/payment_status/{order_id}") => Scenario::Status,
+            _ => Scenario::Generic,
+        }
+    }
+}
+
+/// A function of the template, and the route the bench invokes it through.
+#[derive(Debug, Clone)]
+struct Function {
+    /// Its folder under `functions/`, Cargo package and binary.
+    name: String,
+    method: String,
+    path: String,
+    scenario: Scenario,
+}
+
+impl Function {
+    /// `METHOD PATH (scenario)`, for the report.
+    fn request(&self) -> String {
+        let kind = match self.scenario {
+            Scenario::Pay => "payment",
+            Scenario::Webhook => "signed webhook",
+            Scenario::Status => "status poll",
+            Scenario::Generic => "generic",
+        };
+        format!("`{} {}` ({kind})", self.method, self.path)
+    }
+
+    /// The orders table it runs against.
+    fn table(&self) -> &'static str {
+        if self.scenario == Scenario::Pay { PAYMENTS_TABLE } else { SHARED_TABLE }
+    }
+
+    /// Whether the function's answer (`statusCode`) counts as served.
+    fn served(&self, status: Option<u64>) -> bool {
+        match (self.scenario, status) {
+            (Scenario::Generic, Some(code)) => code < 500,
+            (_, Some(code)) => (200..300).contains(&code),
+            (_, None) => false,
+        }
+    }
+}
+
+/// The template's functions and their `HttpApi` routes, as `scripts/functions.py` prints them;
+/// each gets the first of its routes with a realistic [`Scenario`], else its first route that is
+/// not a CORS preflight.
+fn template_functions(python: &Path, template: &Path) -> Result<Vec<Function>, Box<dyn std::error::Error>> {
+    let run = |extra: &[&str]| -> Result<String, Box<dyn std::error::Error>> {
+        let out = std::process::Command::new(python)
+            .arg("scripts/functions.py")
+            .arg("--template")
+            .arg(template)
+            .args(extra)
+            .output()
+            .map_err(|e| {
+                format!(
+                    "running scripts/functions.py with {}: {e} (run `make bench`, which creates .venv)",
+                    python.display()
+                )
+            })?;
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).trim().to_owned().into());
+        }
+        Ok(String::from_utf8(out.stdout)?)
+    };
+    let routes: Vec<(String, String, String)> = run(&["--routes"])?
+        .lines()
+        .filter_map(|line| match line.split_whitespace().collect::<Vec<_>>().as_slice() {
+            [method, path, function] => Some(((*method).to_owned(), (*path).to_owned(), (*function).to_owned())),
+            _ => None,
+        })
+        .collect();
+    let mut functions = Vec::new();
+    for name in run(&[])?.lines().map(str::trim).filter(|n| !n.is_empty()) {
+        let own: Vec<&(String, String, String)> = routes.iter().filter(|(_, _, f)| f == name).collect();
+        let chosen = own
+            .iter()
+            .find(|(m, p, _)| Scenario::of_route(m, p) != Scenario::Generic)
+            .or_else(|| own.iter().find(|(m, _, _)| m != "OPTIONS"))
+            .or_else(|| own.first())
+            .ok_or_else(|| {
+                format!("{name} has no HttpApi route in {}: the bench cannot invoke it", template.display())
+            })?;
+        let (method, path, _) = chosen;
+        functions.push(Function {
+            name: name.to_owned(),
+            method: method.clone(),
+            path: path.clone(),
+            scenario: Scenario::of_route(method, path),
+        });
+    }
+    Ok(functions)
+}
+
+/// The orders table of every function but the one that takes payments (holds the order they
+/// look up).
 const SHARED_TABLE: &str = "bench-orders";
-/// The orders table `process_payment` fills. moto's `TransactWriteItems` deep-copies the whole
+/// The orders table the payment function fills. moto's `TransactWriteItems` deep-copies the whole
 /// table on every call (real DynamoDB does not), so this table is recreated every
 /// [`TABLE_RESET_EVERY`] invocations, between timed invocations, to keep moto's cost constant.
 const PAYMENTS_TABLE: &str = "bench-orders-payments";
 const TABLE_RESET_EVERY: usize = 25;
-
-fn table_for(function: &str) -> &'static str {
-    if function == "process_payment" { PAYMENTS_TABLE } else { SHARED_TABLE }
-}
 
 impl World {
     async fn start(python: &Path) -> Result<World, Box<dyn std::error::Error>> {
@@ -186,7 +304,7 @@ impl World {
         Ok(v.get("id").and_then(Value::as_str).ok_or("no token")?.to_owned())
     }
 
-    /// Empties `process_payment`'s table (see [`PAYMENTS_TABLE`]).
+    /// Empties the payment function's table (see [`PAYMENTS_TABLE`]).
     async fn reset_payments_table(&self) -> Result<(), Box<dyn std::error::Error>> {
         self.dynamodb.delete_table().table_name(PAYMENTS_TABLE).send().await?;
         checkout::store::OrderStore::create_table(&self.dynamodb, PAYMENTS_TABLE).await?;
@@ -230,9 +348,9 @@ struct Events {
 }
 
 impl Events {
-    async fn next(&self, world: &World, function: &str) -> Result<String, Box<dyn std::error::Error>> {
-        Ok(match function {
-            "process_payment" => {
+    async fn next(&self, world: &World, function: &Function) -> Result<String, Box<dyn std::error::Error>> {
+        Ok(match function.scenario {
+            Scenario::Pay => {
                 let token = world.card_token().await?;
                 let body = json!({"items": [{"sku": "mate-calabaza", "quantity": 1}], "token": token, "payment_method_id": "master",
                     "issuer_id": "3", "installments": 1, "transaction_amount": 18500.0, "locale": "es-AR",
@@ -247,7 +365,7 @@ impl Events {
                 }
                 .to_json()
             }
-            "notifications" => {
+            Scenario::Webhook => {
                 let id = self.payment_id.to_string();
                 let request_id = uuid::Uuid::new_v4().to_string();
                 let ts = time::OffsetDateTime::now_utc().unix_timestamp().to_string();
@@ -267,11 +385,28 @@ impl Events {
                 }
                 .to_json()
             }
-            _ => HttpApiEvent {
+            Scenario::Status => HttpApiEvent {
                 path_parameters: vec![("order_id".into(), self.order_id.clone())],
                 ..HttpApiEvent::new("GET", &format!("/api/payment_status/{}", self.order_id))
             }
             .to_json(),
+            Scenario::Generic => {
+                // `/a/{x}/b/{y+}` → `/a/<order id>/b/<order id>`, with the path parameters.
+                let mut parameters = Vec::new();
+                let path = function
+                    .path
+                    .split('/')
+                    .map(|segment| match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                        Some(name) => {
+                            parameters.push((name.trim_end_matches('+').to_owned(), self.order_id.clone()));
+                            self.order_id.as_str()
+                        }
+                        None => segment,
+                    })
+                    .collect::<Vec<_>>()
+                    .join("/");
+                HttpApiEvent { path_parameters: parameters, ..HttpApiEvent::new(&function.method, &path) }.to_json()
+            }
         })
     }
 }
@@ -339,7 +474,7 @@ struct Figures {
 
 async fn cold_starts(
     world: &World,
-    function: &str,
+    function: &Function,
     bin: &Path,
     events: &Events,
     n: usize,
@@ -351,13 +486,13 @@ async fn cold_starts(
         let api = RuntimeApi::start().await?;
         let event = events.next(world, function).await?;
         let spawned = Instant::now();
-        let mut child = world.spawn(function, table_for(function), bin, &api, None)?;
+        let mut child = world.spawn(&function.name, function.table(), bin, &api, None)?;
         let Some(at) = api.first_next(Duration::from_secs(20)).await else {
-            return Err(format!("{function} never asked for an event: {:?}", api.init_error()).into());
+            return Err(format!("{} never asked for an event: {:?}", function.name, api.init_error()).into());
         };
         inits.push(at.duration_since(spawned));
         let outcome = api.invoke(event).await;
-        if outcome.error {
+        if outcome.error || !function.served(status_code(&outcome.body)) {
             f.errors += 1;
         }
         firsts.push(spawned.elapsed());
@@ -376,14 +511,14 @@ async fn cold_starts(
 
 async fn warm(
     world: &World,
-    function: &str,
+    function: &Function,
     bin: &Path,
     events: &Events,
     n: usize,
     f: &mut Figures,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let api = RuntimeApi::start().await?;
-    let mut child = world.spawn(function, table_for(function), bin, &api, None)?;
+    let mut child = world.spawn(&function.name, function.table(), bin, &api, None)?;
     let pid = child.id().ok_or("no pid")?;
     for _ in 0..50 {
         api.invoke(events.next(world, function).await?).await;
@@ -393,7 +528,7 @@ async fn warm(
     let mut own = Vec::with_capacity(n);
     let mut standin_total = 0u64;
     for i in 0..n {
-        if function == "process_payment" && i % TABLE_RESET_EVERY == 0 {
+        if function.scenario == Scenario::Pay && i % TABLE_RESET_EVERY == 0 {
             world.reset_payments_table().await?;
         }
         let event = events.next(world, function).await?;
@@ -401,7 +536,7 @@ async fn warm(
         let outcome = api.invoke(event).await;
         let standin = world.standin_nanos.load(Ordering::Relaxed) - before;
         standin_total += standin;
-        if outcome.error || !outcome.body.contains("\"statusCode\":20") {
+        if outcome.error || !function.served(status_code(&outcome.body)) {
             f.errors += 1;
         }
         latencies.push(outcome.latency);
@@ -432,16 +567,16 @@ async fn warm(
 
 async fn callgrind_total(
     world: &World,
-    function: &str,
+    function: &Function,
     bin: &Path,
     events: &Events,
     invocations: usize,
     out: &Path,
 ) -> Result<u64, Box<dyn std::error::Error>> {
     let api = RuntimeApi::start().await?;
-    let mut child = world.spawn(function, table_for(function), bin, &api, Some(out))?;
+    let mut child = world.spawn(&function.name, function.table(), bin, &api, Some(out))?;
     if api.first_next(Duration::from_secs(120)).await.is_none() {
-        return Err(format!("{function} under valgrind never started").into());
+        return Err(format!("{} under valgrind never started", function.name).into());
     }
     for _ in 0..invocations {
         api.invoke(events.next(world, function).await?).await;
@@ -458,12 +593,25 @@ async fn callgrind_total(
     Ok(total)
 }
 
-async fn prepare_events(world: &World, bin_dir: &Path) -> Result<Events, Box<dyn std::error::Error>> {
-    // One approved order, made by the real process_payment binary, for the other two functions.
+/// The `statusCode` of a function's answer (an API Gateway HTTP API response).
+fn status_code(body: &str) -> Option<u64> {
+    serde_json::from_str::<Value>(body).ok()?.get("statusCode")?.as_u64()
+}
+
+async fn prepare_events(
+    world: &World,
+    bin_dir: &Path,
+    functions: &[Function],
+) -> Result<Events, Box<dyn std::error::Error>> {
+    // One approved order, made by the real binary of the function that takes payments, for the
+    // others (their requests name its order and payment).
+    let payer = functions.iter().find(|f| f.scenario == Scenario::Pay).ok_or(
+        "no function of the template serves POST /api/process_payment: the bench needs it to make the order the others read",
+    )?;
     let api = RuntimeApi::start().await?;
-    let mut child = world.spawn("process_payment", SHARED_TABLE, &bin_dir.join("process_payment"), &api, None)?;
+    let mut child = world.spawn(&payer.name, SHARED_TABLE, &bin_dir.join(&payer.name), &api, None)?;
     let seed = Events { order_id: String::new(), payment_id: 0 };
-    let outcome = api.invoke(seed.next(world, "process_payment").await?).await;
+    let outcome = api.invoke(seed.next(world, payer).await?).await;
     api.shut_down();
     let _ = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
     let envelope: Value = serde_json::from_str(&outcome.body)?;
@@ -540,7 +688,7 @@ fn git(args: &[&str]) -> String {
         .unwrap_or_default()
 }
 
-fn report(args: &Args, results: &[(&str, Figures)], missed: &[String]) -> String {
+fn report(args: &Args, results: &[(&Function, Figures)], missed: &[String]) -> String {
     let date =
         time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
     let dirty = if git(&["status", "--porcelain", "--untracked-files=no"]).is_empty() {
@@ -562,13 +710,17 @@ fn report(args: &Args, results: &[(&str, Figures)], missed: &[String]) -> String
         args.cold_starts
     );
     s.push_str("| | target | ");
-    s.push_str(&results.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(" | "));
+    s.push_str(&results.iter().map(|(f, _)| format!("`{}`", f.name)).collect::<Vec<_>>().join(" | "));
     s.push_str(" |\n|---|---|");
     s.push_str(&"---|".repeat(results.len()));
     s.push('\n');
     let row = |label: &str, target: &str, f: &dyn Fn(&Figures) -> String| {
         format!("| {label} | {target} | {} |\n", results.iter().map(|(_, x)| f(x)).collect::<Vec<_>>().join(" | "))
     };
+    s += &format!(
+        "| request | | {} |\n",
+        results.iter().map(|(function, _)| function.request()).collect::<Vec<_>>().join(" | ")
+    );
     s += &row("init (spawn → first `/next`), median / max ms", "≤ 10 ms", &|f| {
         format!("{} / {}", ms(f.init_median), ms(f.init_max))
     });
@@ -589,7 +741,7 @@ fn report(args: &Args, results: &[(&str, Figures)], missed: &[String]) -> String
     s += &row("instructions per warm invocation (callgrind)", "", &|f| {
         f.instructions.map_or("n/a".into(), |i| format!("{:.2} M", i as f64 / 1e6))
     });
-    s += &row("invocations not answering 2xx", "0", &|f| f.errors.to_string());
+    s += &row("invocations not answering 2xx (generic requests: 5xx)", "0", &|f| f.errors.to_string());
     s.push_str("\n## Targets missed\n\n");
     if missed.is_empty() {
         s.push_str("None: every target is met.\n");
@@ -606,44 +758,48 @@ fn report(args: &Args, results: &[(&str, Figures)], missed: &[String]) -> String
 #[allow(clippy::print_stdout)] // Progress and the list of missed targets go to the terminal.
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
+    let functions = template_functions(&args.python, &args.template)?;
+    if let Some(unknown) = args.only.iter().find(|o| !functions.iter().any(|f| &f.name == *o)) {
+        return Err(format!("--only {unknown}: {} has no such function", args.template.display()).into());
+    }
     let world = World::start(&args.python).await?;
     println!("stand-ins: moto {} · sandbox {}", world.moto_url, world.sandbox_url);
-    let events = prepare_events(&world, &args.bin_dir).await?;
+    let events = prepare_events(&world, &args.bin_dir, &functions).await?;
     let mut results = Vec::new();
-    for function in FUNCTIONS.into_iter().filter(|f| args.only.is_empty() || args.only.iter().any(|o| o == f)) {
-        let bin = args.bin_dir.join(function);
+    for function in functions.iter().filter(|f| args.only.is_empty() || args.only.contains(&f.name)) {
+        let name = function.name.as_str();
+        let bin = args.bin_dir.join(name);
         let mut f = Figures::default();
-        println!("{function}: {} cold starts", args.cold_starts);
+        println!("{name}: {} cold starts ({})", args.cold_starts, function.request());
         cold_starts(&world, function, &bin, &events, args.cold_starts, &mut f).await?;
-        println!("{function}: {} warm invocations", args.invocations);
+        println!("{name}: {} warm invocations", args.invocations);
         warm(&world, function, &bin, &events, args.invocations, &mut f).await?;
-        f.zip_bytes = std::fs::metadata(args.zip_dir.join(function).join("bootstrap.zip")).ok().map(|m| m.len());
+        f.zip_bytes = std::fs::metadata(args.zip_dir.join(name).join("bootstrap.zip")).ok().map(|m| m.len());
         if args.callgrind_invocations > 0 {
-            println!("{function}: callgrind");
+            println!("{name}: callgrind");
             let dir = std::env::temp_dir();
             let base = 5;
-            let a =
-                callgrind_total(&world, function, &bin, &events, base, &dir.join(format!("callgrind.{function}.a")))
-                    .await?;
+            let a = callgrind_total(&world, function, &bin, &events, base, &dir.join(format!("callgrind.{name}.a")))
+                .await?;
             let b = callgrind_total(
                 &world,
                 function,
                 &bin,
                 &events,
                 base + args.callgrind_invocations,
-                &dir.join(format!("callgrind.{function}.b")),
+                &dir.join(format!("callgrind.{name}.b")),
             )
             .await?;
             f.instructions = Some(b.saturating_sub(a) / args.callgrind_invocations as u64);
             if !args.keep_callgrind {
                 for suffix in ["a", "b"] {
-                    let _ = std::fs::remove_file(dir.join(format!("callgrind.{function}.{suffix}")));
+                    let _ = std::fs::remove_file(dir.join(format!("callgrind.{name}.{suffix}")));
                 }
             }
         }
         results.push((function, f));
     }
-    let missed: Vec<String> = results.iter().flat_map(|(n, f)| misses(n, f)).collect();
+    let missed: Vec<String> = results.iter().flat_map(|(function, f)| misses(&function.name, f)).collect();
     let text = report(&args, &results, &missed);
     if let Some(parent) = args.out.parent() {
         std::fs::create_dir_all(parent)?;
