@@ -26,7 +26,15 @@ step "arm64 packages (cargo lambda build --release --arm64 --output-format zip)"
 cargo lambda build --release --arm64 --output-format zip --locked "${packages[@]}"
 
 args=("$@")
+# Where the report goes: lambda-bench's --out (bench/RESULTS.md unless given).
+report=bench/RESULTS.md
+for ((i = 0; i < ${#args[@]}; i++)); do
+  case "${args[i]}" in
+    --out) report="${args[i + 1]:-$report}" ;;
+    --out=*) report="${args[i]#--out=}" ;;
+  esac
+done
 if ! command -v valgrind >/dev/null; then args+=(--callgrind-invocations 0); fi
 step "Measuring (mp-sandbox and moto_server on loopback)"
 "$(cargo_target_dir)/release/lambda-bench" "${args[@]}"
-ok "make bench finished in $(( $(date +%s) - started ))s; results in bench/RESULTS.md"
+ok "make bench finished in $(( $(date +%s) - started ))s; results in $report"
