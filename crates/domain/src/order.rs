@@ -447,17 +447,7 @@ mod tests {
     }
 
     fn order() -> Order {
-        let terms = NewOrder {
-            idempotency_key: "k".into(),
-            request_hash: "h".into(),
-            lines: vec![],
-            amount: Decimal::new(1_850_000, 2),
-            currency_id: "ARS".into(),
-            lang: Lang::Es,
-            payment_method_id: "visa".into(),
-            installments: 1,
-        };
-        Order::create(terms, OffsetDateTime::UNIX_EPOCH, 0)
+        Order::create(crate::memory::new_order("k"), OffsetDateTime::UNIX_EPOCH, 0)
     }
 
     #[test]
