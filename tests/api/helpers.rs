@@ -371,6 +371,16 @@ impl TestApp {
         self.get_status_response(order_id).await.parts()
     }
 
+    /// `GET /api/payment_status/{order_id}?locale=<locale>`, as the page polls.
+    pub(crate) async fn get_status_in(&self, order_id: &str, locale: &str) -> (u16, Value) {
+        let req: Request = http::Request::builder()
+            .method("GET")
+            .uri(format!("/api/payment_status/{order_id}?locale={locale}"))
+            .body(Body::Empty)
+            .expect("request");
+        self.call(Function::routing("GET", "/api/payment_status/{order_id}"), req).await.parts()
+    }
+
     /// The function's router, as its Lambda serves it.
     pub(crate) fn router(&self, function: Function) -> axum::Router {
         self.routers[function.name].clone()

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use domain::order::OrderId;
 use mp_sandbox::{Fault, FaultKind, SandboxConfig};
 use serde_json::json;
 
@@ -58,6 +59,85 @@ async fn buyer_pays_with_approved_card() {
     assert_eq!(messages.len(), 1, "{messages:?}");
     assert_eq!(messages[0]["order_id"], order_id);
     assert_eq!(messages[0]["amount"], "18500.00");
+}
+
+#[tokio::test]
+async fn approved_payment_answers_what_the_receipt_needs() {
+    let app = TestApp::spawn().await;
+    let mut request = app.checkout_body("APRO").await;
+    request["items"] = json!([{"sku": "mate-calabaza", "quantity": 2}, {"sku": "yerba-organica-1kg", "quantity": 1}]);
+    request["transaction_amount"] = json!(44250.50);
+    let (status, created) = app.post_payment(Some(&key()), &request).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["status"], "approved");
+
+    // The short number is the order id's derivation; the id stays the key.
+    let order_id = created["order_id"].as_str().expect("order id");
+    let number = OrderId::parse(order_id).expect("an order id").order_number();
+    assert_eq!(created["order_number"], number.as_str());
+    assert_eq!(number.len(), 11);
+    assert!(
+        number.chars().enumerate().all(|(i, c)| if i == 5 {
+            c == '-'
+        } else {
+            c.is_ascii_digit() || c.is_ascii_uppercase()
+        }),
+        "{number}"
+    );
+
+    // What was bought, at the catalog's prices, with the currency's decimals.
+    assert_eq!(
+        created["items"],
+        json!([
+            {"sku": "mate-calabaza", "quantity": 2, "unit_price": "18500.00"},
+            {"sku": "yerba-organica-1kg", "quantity": 1, "unit_price": "7250.50"},
+        ])
+    );
+    assert_eq!((created["amount"].as_str(), created["currency"].as_str()), (Some("44250.50"), Some("ARS")));
+    let order = app.order(order_id).await;
+    let bought: Vec<_> = order.terms.lines.iter().map(|l| json!({"sku": l.sku, "quantity": l.quantity})).collect();
+    let answered: Vec<_> = created["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| json!({"sku": i["sku"], "quantity": i["quantity"]}))
+        .collect();
+    assert_eq!(answered, bought);
+    let charges = app.charges();
+    assert_eq!(created["payment_id"].as_u64(), Some(charges[0].id));
+    assert_eq!(charges[0].transaction_amount, rust_decimal::Decimal::new(4_425_050, 2));
+
+    let mut keys: Vec<_> = created.as_object().expect("object").keys().cloned().collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["amount", "currency", "items", "message", "order_id", "order_number", "payment_id", "status", "status_detail"]
+    );
+    let text = created.to_string();
+    for personal in ["comprador@example.com", "12345678", request["token"].as_str().expect("token")] {
+        assert!(!text.contains(personal), "{personal} in {text}");
+    }
+
+    // The status the page polls answers the same receipt.
+    let (status, polled) = app.get_status(order_id).await;
+    assert_eq!(status, 200, "{polled}");
+    for field in ["order_id", "order_number", "status", "amount", "currency", "items", "payment_id"] {
+        assert_eq!(polled[field], created[field], "{field}");
+    }
+}
+
+#[tokio::test]
+async fn an_english_buyer_reads_the_amount_the_english_way() {
+    let app = TestApp::spawn().await;
+    let mut english = app.checkout_body("APRO").await;
+    english["locale"] = json!("en-US");
+    let (status, body) = app.post_payment(Some(&key()), &english).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        body["message"],
+        "Done! Your payment was credited. Your statement will show the ARS\u{a0}18,500.00 charge as MATECITO."
+    );
+    assert_eq!(body["amount"], "18500.00", "the API's own amount stays a plain decimal");
 }
 
 #[tokio::test]

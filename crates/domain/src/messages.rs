@@ -234,27 +234,55 @@ pub fn payment_method_name(id: &str, lang: Lang) -> String {
     }
 }
 
-/// `$ 18.500,00` (ARS), `R$ 1.234,50` (BRL), `$ 18.500` (CLP, COP), `$ 1,234.50` (MXN): the
-/// currency's own conventions, whatever the language, with its own decimals
-/// ([`money::minor_units`]; two for a currency it does not know). The symbol is joined by a
-/// no-break space (U+00A0), as `Intl.NumberFormat` does, so an amount never wraps across lines.
-pub fn format_amount(amount: Decimal, currency_id: &str) -> String {
-    let (symbol, decimal_sep, thousands_sep) = match currency_id {
-        "ARS" => ("$", ',', '.'),
-        "BRL" => ("R$", ',', '.'),
-        "CLP" | "COP" => ("$", ',', '.'),
-        "UYU" => ("$U", ',', '.'),
-        "MXN" => ("$", '.', ','),
-        "PEN" => ("S/", '.', ','),
-        "USD" => ("US$", '.', ','),
-        _ => (currency_id, '.', ','),
+/// An amount as the buyer's page shows it: what the browser's `Intl.NumberFormat(locale,
+/// {style: "currency", currency})` gives for the page's locale in that language (`site/app.js`),
+/// with the currency's decimals ([`money::minor_units`]; two for a currency it does not know),
+/// rounded half away from zero as `Intl` does, exactly (`Decimal`, never `f64`).
+///
+/// - [`Lang::Es`]: each currency in its home country's Spanish (`$ 18.500,00` ARS, `$ 18.500`
+///   CLP and COP, `$ 1,234.50` MXN, `S/ 59.90` PEN, `$U 1.590,00` UYU, `R$ 1.234,50` BRL).
+/// - [`Lang::Pt`]: `pt-BR` (`R$ 18.500,00`, `MX$ 18.500,00`, `ARS 18.500,00`, `CLP 18.500`).
+/// - [`Lang::En`]: `en-US` (`R$18,500.00` and `MX$18,500.00` with no space, `ARS 18,500.00`,
+///   `CLP 18,500`, `$18,500.00` for USD).
+///
+/// A currency without a symbol in that locale is written with its ISO code. Where there is a
+/// space it is a no-break space (U+00A0), as `Intl` writes it, so an amount never wraps across
+/// lines; where `Intl` puts none (en-US `R$`, `MX$`, `$`), there is none. A negative amount has
+/// its `-` first (`-R$12.50`); an amount that rounds to zero has none (`Intl` would write `-0`).
+/// Checked against Node's `Intl` (ICU 78, CLDR 48) for every Mercado Pago currency in the
+/// tests below.
+pub fn format_amount(amount: Decimal, currency_id: &str, lang: Lang) -> String {
+    // (symbol, separator between symbol and number, decimal separator, thousands separator)
+    let (symbol, space, decimal_sep, thousands_sep) = match lang {
+        Lang::Es => match currency_id {
+            "ARS" => ("$", "\u{a0}", ',', '.'),
+            "BRL" => ("R$", "\u{a0}", ',', '.'),
+            "CLP" | "COP" => ("$", "\u{a0}", ',', '.'),
+            "UYU" => ("$U", "\u{a0}", ',', '.'),
+            "MXN" => ("$", "\u{a0}", '.', ','),
+            "PEN" => ("S/", "\u{a0}", '.', ','),
+            "USD" => ("US$", "\u{a0}", '.', ','),
+            _ => (currency_id, "\u{a0}", '.', ','),
+        },
+        Lang::Pt => match currency_id {
+            "BRL" => ("R$", "\u{a0}", ',', '.'),
+            "MXN" => ("MX$", "\u{a0}", ',', '.'),
+            "USD" => ("US$", "\u{a0}", ',', '.'),
+            _ => (currency_id, "\u{a0}", ',', '.'),
+        },
+        Lang::En => match currency_id {
+            "BRL" => ("R$", "", '.', ','),
+            "MXN" => ("MX$", "", '.', ','),
+            "USD" => ("$", "", '.', ','),
+            _ => (currency_id, "\u{a0}", '.', ','),
+        },
     };
     let mut rounded = money::round_to_minor_units(amount, currency_id);
     rounded.rescale(money::minor_units(currency_id).unwrap_or(money::DEFAULT_MINOR_UNITS));
     let sign = if rounded.is_sign_negative() && !rounded.is_zero() { "-" } else { "" };
     let text = rounded.abs().to_string();
     let (digits, frac) = text.split_once('.').map_or((text.as_str(), None), |(i, f)| (i, Some(f)));
-    let mut out = format!("{sign}{symbol}\u{a0}");
+    let mut out = format!("{sign}{symbol}{space}");
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i) % 3 == 0 {
             out.push(thousands_sep);
@@ -279,7 +307,7 @@ pub fn buyer_message(lang: Lang, status: &str, status_detail: &str, ctx: &Messag
         UNKNOWN_STATUS.to_owned()
     };
     let mut args = FluentArgs::new();
-    args.set("amount", format_amount(ctx.amount, ctx.currency_id));
+    args.set("amount", format_amount(ctx.amount, ctx.currency_id, lang));
     args.set("payment_method", payment_method_name(ctx.payment_method_id, lang));
     args.set("installments", ctx.installments);
     args.set("statement_descriptor", ctx.statement_descriptor.unwrap_or("Mercado Pago"));
@@ -495,7 +523,7 @@ mod tests {
         );
         assert_eq!(
             buyer_message(Lang::En, "rejected", "cc_rejected_call_for_authorize", &ctx()),
-            "Authorize the $\u{a0}18.500,00 payment to Visa."
+            "Authorize the ARS\u{a0}18,500.00 payment to Visa."
         );
         assert_eq!(
             buyer_message(Lang::Pt, "rejected", "cc_rejected_invalid_installments", &ctx()),
@@ -504,10 +532,18 @@ mod tests {
         let no_descriptor = MessageContext { statement_descriptor: None, ..ctx() };
         assert_eq!(
             buyer_message(Lang::En, "approved", "accredited", &no_descriptor),
-            "Done! Your payment was credited. Your statement will show the $\u{a0}18.500,00 charge as Mercado Pago."
+            "Done! Your payment was credited. Your statement will show the ARS\u{a0}18,500.00 charge as Mercado Pago."
         );
         let clp = MessageContext { amount: Decimal::new(18_500, 0), currency_id: "CLP", ..ctx() };
         assert_eq!(buyer_message(Lang::Es, "refunded", "refunded", &clp), "Te devolvimos el pago de $\u{a0}18.500.");
+        assert_eq!(buyer_message(Lang::En, "refunded", "refunded", &clp), "Your CLP\u{a0}18,500 payment was refunded.");
+        assert_eq!(buyer_message(Lang::Pt, "refunded", "refunded", &clp), "Devolvemos o pagamento de CLP\u{a0}18.500.");
+        let brl = MessageContext { amount: Decimal::new(123_450, 2), currency_id: "BRL", ..ctx() };
+        assert_eq!(
+            buyer_message(Lang::Pt, "rejected", "cc_rejected_call_for_authorize", &brl),
+            "Você deve autorizar junto à Visa o pagamento de R$\u{a0}1.234,50."
+        );
+        assert_eq!(buyer_message(Lang::En, "refunded", "refunded", &brl), "Your R$1,234.50 payment was refunded.");
         let many = MessageContext { installments: 12, payment_method_id: "debmaster", ..ctx() };
         assert_eq!(
             buyer_message(Lang::En, "rejected", "cc_rejected_invalid_installments", &many),
@@ -541,10 +577,10 @@ mod tests {
         assert_eq!(Lang::from_locale("es_MX"), Some(Lang::Es));
         assert_eq!(Lang::from_locale("EN"), Some(Lang::En));
         assert_eq!(Lang::from_locale("fr-FR"), None);
-        assert_eq!(format_amount(Decimal::new(123_450, 2), "BRL"), "R$\u{a0}1.234,50");
-        assert_eq!(format_amount(Decimal::new(123_450, 2), "MXN"), "$\u{a0}1,234.50");
-        assert_eq!(format_amount(Decimal::new(5, 0), "ARS"), "$\u{a0}5,00");
-        assert_eq!(format_amount(Decimal::new(1_000_000, 0), "ARS"), "$\u{a0}1.000.000,00");
+        assert_eq!(format_amount(Decimal::new(123_450, 2), "BRL", Lang::Es), "R$\u{a0}1.234,50");
+        assert_eq!(format_amount(Decimal::new(123_450, 2), "MXN", Lang::Es), "$\u{a0}1,234.50");
+        assert_eq!(format_amount(Decimal::new(5, 0), "ARS", Lang::Es), "$\u{a0}5,00");
+        assert_eq!(format_amount(Decimal::new(1_000_000, 0), "ARS", Lang::Es), "$\u{a0}1.000.000,00");
         assert_eq!(payment_method_name("debvisa", Lang::En), "Visa Debit");
         assert_eq!(payment_method_name("debvisa", Lang::Es), "Visa Débito");
         assert_eq!(payment_method_name("debelo", Lang::Pt), "Elo Débito");
@@ -578,7 +614,139 @@ mod tests {
             ("CLP", "999", "$\u{a0}999"),
             ("CLP", "0", "$\u{a0}0"),
         ] {
-            assert_eq!(format_amount(d(amount), currency), text, "{amount} {currency}");
+            assert_eq!(format_amount(d(amount), currency, Lang::Es), text, "{amount} {currency}");
+        }
+    }
+
+    /// What the browser's `Intl.NumberFormat(locale, {style: "currency", currency})` writes for
+    /// the page's English (`en-US`) and Portuguese (`pt-BR`) locales, as Node 20 (ICU 78, CLDR
+    /// 48) printed it: `node -e 'console.log(JSON.stringify(new Intl.NumberFormat("en-US",
+    /// {style:"currency",currency:"ARS"}).format(18500)))'`. Non-ASCII characters are written
+    /// as escapes: every space `Intl` puts there is U+00A0.
+    const INTL: &[(Lang, &str, &str, &str)] = &[
+        (Lang::En, "ARS", "18500", "ARS\u{a0}18,500.00"),
+        (Lang::En, "ARS", "1234.5", "ARS\u{a0}1,234.50"),
+        (Lang::En, "ARS", "0.5", "ARS\u{a0}0.50"),
+        (Lang::En, "ARS", "1234567.891", "ARS\u{a0}1,234,567.89"),
+        (Lang::En, "ARS", "-12.5", "-ARS\u{a0}12.50"),
+        (Lang::En, "BRL", "18500", "R$18,500.00"),
+        (Lang::En, "BRL", "1234.5", "R$1,234.50"),
+        (Lang::En, "BRL", "0.5", "R$0.50"),
+        (Lang::En, "BRL", "1234567.891", "R$1,234,567.89"),
+        (Lang::En, "BRL", "-12.5", "-R$12.50"),
+        (Lang::En, "MXN", "18500", "MX$18,500.00"),
+        (Lang::En, "MXN", "1234.5", "MX$1,234.50"),
+        (Lang::En, "MXN", "0.5", "MX$0.50"),
+        (Lang::En, "MXN", "1234567.891", "MX$1,234,567.89"),
+        (Lang::En, "MXN", "-12.5", "-MX$12.50"),
+        (Lang::En, "CLP", "18500", "CLP\u{a0}18,500"),
+        (Lang::En, "CLP", "1234.5", "CLP\u{a0}1,235"),
+        (Lang::En, "CLP", "0.5", "CLP\u{a0}1"),
+        (Lang::En, "CLP", "1234567.891", "CLP\u{a0}1,234,568"),
+        (Lang::En, "CLP", "-12.5", "-CLP\u{a0}13"),
+        (Lang::En, "COP", "18500", "COP\u{a0}18,500"),
+        (Lang::En, "COP", "1234.5", "COP\u{a0}1,235"),
+        (Lang::En, "COP", "0.5", "COP\u{a0}1"),
+        (Lang::En, "COP", "1234567.891", "COP\u{a0}1,234,568"),
+        (Lang::En, "COP", "-12.5", "-COP\u{a0}13"),
+        (Lang::En, "PEN", "18500", "PEN\u{a0}18,500.00"),
+        (Lang::En, "PEN", "1234.5", "PEN\u{a0}1,234.50"),
+        (Lang::En, "PEN", "0.5", "PEN\u{a0}0.50"),
+        (Lang::En, "PEN", "1234567.891", "PEN\u{a0}1,234,567.89"),
+        (Lang::En, "PEN", "-12.5", "-PEN\u{a0}12.50"),
+        (Lang::En, "UYU", "18500", "UYU\u{a0}18,500.00"),
+        (Lang::En, "UYU", "1234.5", "UYU\u{a0}1,234.50"),
+        (Lang::En, "UYU", "0.5", "UYU\u{a0}0.50"),
+        (Lang::En, "UYU", "1234567.891", "UYU\u{a0}1,234,567.89"),
+        (Lang::En, "UYU", "-12.5", "-UYU\u{a0}12.50"),
+        (Lang::En, "USD", "18500", "$18,500.00"),
+        (Lang::En, "USD", "1234.5", "$1,234.50"),
+        (Lang::En, "USD", "0.5", "$0.50"),
+        (Lang::En, "USD", "1234567.891", "$1,234,567.89"),
+        (Lang::En, "USD", "-12.5", "-$12.50"),
+        (Lang::En, "ZZZ", "18500", "ZZZ\u{a0}18,500.00"),
+        (Lang::En, "ZZZ", "1234.5", "ZZZ\u{a0}1,234.50"),
+        (Lang::En, "ZZZ", "0.5", "ZZZ\u{a0}0.50"),
+        (Lang::En, "ZZZ", "1234567.891", "ZZZ\u{a0}1,234,567.89"),
+        (Lang::En, "ZZZ", "-12.5", "-ZZZ\u{a0}12.50"),
+        (Lang::Pt, "ARS", "18500", "ARS\u{a0}18.500,00"),
+        (Lang::Pt, "ARS", "1234.5", "ARS\u{a0}1.234,50"),
+        (Lang::Pt, "ARS", "0.5", "ARS\u{a0}0,50"),
+        (Lang::Pt, "ARS", "1234567.891", "ARS\u{a0}1.234.567,89"),
+        (Lang::Pt, "ARS", "-12.5", "-ARS\u{a0}12,50"),
+        (Lang::Pt, "BRL", "18500", "R$\u{a0}18.500,00"),
+        (Lang::Pt, "BRL", "1234.5", "R$\u{a0}1.234,50"),
+        (Lang::Pt, "BRL", "0.5", "R$\u{a0}0,50"),
+        (Lang::Pt, "BRL", "1234567.891", "R$\u{a0}1.234.567,89"),
+        (Lang::Pt, "BRL", "-12.5", "-R$\u{a0}12,50"),
+        (Lang::Pt, "MXN", "18500", "MX$\u{a0}18.500,00"),
+        (Lang::Pt, "MXN", "1234.5", "MX$\u{a0}1.234,50"),
+        (Lang::Pt, "MXN", "0.5", "MX$\u{a0}0,50"),
+        (Lang::Pt, "MXN", "1234567.891", "MX$\u{a0}1.234.567,89"),
+        (Lang::Pt, "MXN", "-12.5", "-MX$\u{a0}12,50"),
+        (Lang::Pt, "CLP", "18500", "CLP\u{a0}18.500"),
+        (Lang::Pt, "CLP", "1234.5", "CLP\u{a0}1.235"),
+        (Lang::Pt, "CLP", "0.5", "CLP\u{a0}1"),
+        (Lang::Pt, "CLP", "1234567.891", "CLP\u{a0}1.234.568"),
+        (Lang::Pt, "CLP", "-12.5", "-CLP\u{a0}13"),
+        (Lang::Pt, "COP", "18500", "COP\u{a0}18.500"),
+        (Lang::Pt, "COP", "1234.5", "COP\u{a0}1.235"),
+        (Lang::Pt, "COP", "0.5", "COP\u{a0}1"),
+        (Lang::Pt, "COP", "1234567.891", "COP\u{a0}1.234.568"),
+        (Lang::Pt, "COP", "-12.5", "-COP\u{a0}13"),
+        (Lang::Pt, "PEN", "18500", "PEN\u{a0}18.500,00"),
+        (Lang::Pt, "PEN", "1234.5", "PEN\u{a0}1.234,50"),
+        (Lang::Pt, "PEN", "0.5", "PEN\u{a0}0,50"),
+        (Lang::Pt, "PEN", "1234567.891", "PEN\u{a0}1.234.567,89"),
+        (Lang::Pt, "PEN", "-12.5", "-PEN\u{a0}12,50"),
+        (Lang::Pt, "UYU", "18500", "UYU\u{a0}18.500,00"),
+        (Lang::Pt, "UYU", "1234.5", "UYU\u{a0}1.234,50"),
+        (Lang::Pt, "UYU", "0.5", "UYU\u{a0}0,50"),
+        (Lang::Pt, "UYU", "1234567.891", "UYU\u{a0}1.234.567,89"),
+        (Lang::Pt, "UYU", "-12.5", "-UYU\u{a0}12,50"),
+        (Lang::Pt, "USD", "18500", "US$\u{a0}18.500,00"),
+        (Lang::Pt, "USD", "1234.5", "US$\u{a0}1.234,50"),
+        (Lang::Pt, "USD", "0.5", "US$\u{a0}0,50"),
+        (Lang::Pt, "USD", "1234567.891", "US$\u{a0}1.234.567,89"),
+        (Lang::Pt, "USD", "-12.5", "-US$\u{a0}12,50"),
+        (Lang::Pt, "ZZZ", "18500", "ZZZ\u{a0}18.500,00"),
+        (Lang::Pt, "ZZZ", "1234.5", "ZZZ\u{a0}1.234,50"),
+        (Lang::Pt, "ZZZ", "0.5", "ZZZ\u{a0}0,50"),
+        (Lang::Pt, "ZZZ", "1234567.891", "ZZZ\u{a0}1.234.567,89"),
+        (Lang::Pt, "ZZZ", "-12.5", "-ZZZ\u{a0}12,50"),
+    ];
+
+    #[test]
+    fn amounts_in_english_and_portuguese_are_what_intl_writes() {
+        let d = |s: &str| Decimal::from_str_exact(s).expect("decimal");
+        for &(lang, currency, amount, text) in INTL {
+            assert_eq!(format_amount(d(amount), currency, lang), text, "{lang:?} {amount} {currency}");
+        }
+        // Every Mercado Pago currency in both locales.
+        for currency in ["ARS", "BRL", "CLP", "COP", "MXN", "PEN", "UYU"] {
+            for lang in [Lang::En, Lang::Pt] {
+                assert!(INTL.iter().any(|&(l, c, _, _)| l == lang && c == currency), "{lang:?} {currency}");
+            }
+        }
+        // Exact, as `Intl` rounds the decimal text (half away from zero), never through f64.
+        assert_eq!(format_amount(d("1234.565"), "BRL", Lang::En), "R$1,234.57");
+        assert_eq!(format_amount(d("18500.0000000000001"), "ARS", Lang::En), "ARS\u{a0}18,500.00");
+        assert_eq!(
+            format_amount(d("99999999999999999999.995"), "MXN", Lang::Pt),
+            "MX$\u{a0}100.000.000.000.000.000.000,00"
+        );
+    }
+
+    #[test]
+    fn an_english_or_portuguese_amount_is_never_written_the_spanish_way() {
+        let amount = Decimal::new(18_500, 0);
+        for currency in ["ARS", "BRL", "CLP", "COP", "MXN", "PEN", "UYU"] {
+            let es = format_amount(amount, currency, Lang::Es);
+            let en = format_amount(amount, currency, Lang::En);
+            let pt = format_amount(amount, currency, Lang::Pt);
+            assert!(en.contains("18,500") && !en.contains("18.500"), "{currency}: {en}");
+            assert!(pt.contains("18.500") && !pt.contains("18,500"), "{currency}: {pt}");
+            assert!(en != es && pt != es || currency == "BRL", "{currency}: {es} / {en} / {pt}");
         }
     }
 }

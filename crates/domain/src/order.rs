@@ -29,7 +29,7 @@ pub const PAID_EVENT_LEASE: Duration = Duration::from_secs(30);
 pub const IDEMPOTENCY_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// An order's id: a UUID v4 in its canonical text (`0b5e1c8e-8a3a-4b6a-9a59-2f1d1c3f7a10`),
-/// also the payment's `external_reference`.
+/// also the payment's `external_reference`; buyers read its short [`OrderId::order_number`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct OrderId(String);
@@ -54,6 +54,37 @@ impl OrderId {
     /// The id's text.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The short order number the buyer reads on the receipt and quotes to the merchant
+    /// (`1DF1S-3MA79` for `0b5e1c8e-8a3a-4b6a-9a59-2f1d1c3f7a10`). The UUID stays the key: the
+    /// number is only derived from it, never stored or looked up.
+    ///
+    /// Our choice: the UUID's first 50 bits in Crockford base32 (alphabet
+    /// `0123456789ABCDEFGHJKMNPQRSTVWXYZ`: no `I`, `L`, `O` or `U`, so it reads aloud and types
+    /// back without ambiguity), most significant first, 10 characters shown as two groups of 5
+    /// joined by `-`: always 11 characters. The same id always gives the same number.
+    ///
+    /// How unique: ids are random UUID v4 ([`OrderId::new`]), whose bits 48–51 are the version
+    /// (`0100`), so of the 50 bits the last two are always `01` (the last character is one of
+    /// `1 5 9 D H N S X`) and 48 are random. By the birthday bound, among 1 million orders the
+    /// chance that any two share a number is 1 − exp(−n²/(2·2⁴⁸)) with n = 10⁶, ≈ 0.18 % (about 1 in
+    /// 560); it
+    /// reaches 50 % at about 20 million orders. Good enough for a person to name an order, not
+    /// for a machine to find one: the API and the store key orders by the UUID.
+    pub fn order_number(&self) -> String {
+        const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+        // Every OrderId holds a canonical UUID (`new` and `parse` are its only constructors).
+        let bits = uuid::Uuid::try_parse(&self.0).map_or(0, |u| u.as_u128() >> (128 - 50));
+        let mut number = String::with_capacity(11);
+        for i in 0..10u32 {
+            if i == 5 {
+                number.push('-');
+            }
+            let digit = usize::try_from((bits >> (5 * (9 - i))) & 0x1f).unwrap_or(0);
+            number.push(CROCKFORD.get(digit).map_or('0', |&b| char::from(b)));
+        }
+        number
     }
 }
 
@@ -262,6 +293,34 @@ pub struct NewOrder {
     pub payment_method_id: String,
     /// Installments asked for (for messages).
     pub installments: u32,
+}
+
+impl NewOrder {
+    /// The lines as the payment answers show them to the buyer (their `items`), in the order
+    /// bought: each SKU, its quantity and the catalog unit price as a decimal string with the
+    /// currency's decimals (`"18500.00"` ARS, `"18500"` CLP: [`crate::money::amount_text`], as
+    /// `amount`). No names (the page has them from the catalog) and nothing about the payer.
+    pub fn receipt_lines(&self) -> Vec<ReceiptLine> {
+        self.lines
+            .iter()
+            .map(|line| ReceiptLine {
+                sku: line.sku.clone(),
+                quantity: line.quantity,
+                unit_price: crate::money::amount_text(line.unit_price, &self.currency_id),
+            })
+            .collect()
+    }
+}
+
+/// One line of an order as the API writes it ([`NewOrder::receipt_lines`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReceiptLine {
+    /// Product SKU.
+    pub sku: String,
+    /// Units.
+    pub quantity: u32,
+    /// Price of one unit, with the currency's decimals (`"18500.00"`).
+    pub unit_price: String,
 }
 
 /// An order as stored.
@@ -479,10 +538,77 @@ mod tests {
         assert_eq!(order().paid_event(), None);
     }
 
+    #[test]
+    fn receipt_lines_show_unit_prices_with_the_currency_decimals() {
+        let line = |sku: &str, quantity, unit_price| PricedLine {
+            sku: sku.into(),
+            name: "Nombre".into(),
+            quantity,
+            unit_price,
+            line_total: unit_price * Decimal::from(quantity),
+        };
+        let ars = NewOrder {
+            lines: vec![line("mate-calabaza", 2, Decimal::new(18500, 0)), line("yerba-1kg", 1, Decimal::new(72505, 1))],
+            ..crate::memory::new_order("k")
+        };
+        let lines = ars.receipt_lines();
+        assert_eq!(
+            serde_json::to_value(&lines).expect("json"),
+            serde_json::json!([
+                {"sku": "mate-calabaza", "quantity": 2, "unit_price": "18500.00"},
+                {"sku": "yerba-1kg", "quantity": 1, "unit_price": "7250.50"},
+            ])
+        );
+        let clp = NewOrder { currency_id: "CLP".into(), ..ars };
+        assert_eq!(clp.receipt_lines().first().map(|l| l.unit_price.as_str()), Some("18500"));
+        assert!(crate::memory::new_order("k").receipt_lines().is_empty());
+    }
+
+    #[test]
+    fn order_numbers_are_the_first_50_bits_in_crockford_base32() {
+        let number = |id: &str| OrderId::parse(id).expect("an order id").order_number();
+        assert_eq!(number("0b5e1c8e-8a3a-4b6a-9a59-2f1d1c3f7a10"), "1DF1S-3MA79");
+        assert_eq!(number("3f1c2a9e-6b7d-4c1e-9f3a-2b8d5e7c4a10"), "7WE2N-7KBFN");
+        assert_eq!(number("00000000-0000-4000-8000-000000000000"), "00000-00001", "the v4 version bits");
+        assert_eq!(number("ffffffff-ffff-4fff-bfff-ffffffffffff"), "ZZZZZ-ZZZZX");
+        assert_eq!(number("ffffffff-ffff-ffff-ffff-ffffffffffff"), "ZZZZZ-ZZZZZ");
+        // Only the first 50 bits count: the rest of the id does not change the number.
+        assert_eq!(number("0b5e1c8e-8a3a-4b6a-8000-000000000000"), "1DF1S-3MA79");
+        assert_ne!(number("0b5e1c8e-8a3a-4b6a-9a59-2f1d1c3f7a10"), number("0b5e1c8e-8a3b-4b6a-9a59-2f1d1c3f7a10"));
+    }
+
     proptest! {
         #[test]
         fn parsing_any_text_as_an_order_id_never_panics(text in "\\PC{0,64}") {
             let _ = OrderId::parse(&text);
+        }
+
+        #[test]
+        fn order_numbers_are_deterministic_11_characters_of_the_alphabet(bytes in any::<[u8; 16]>()) {
+            let id = OrderId::parse(&uuid::Uuid::from_bytes(bytes).hyphenated().to_string()).expect("an order id");
+            let number = id.order_number();
+            prop_assert_eq!(&number, &id.clone().order_number());
+            prop_assert_eq!(&number, &OrderId::parse(id.as_str()).expect("same id").order_number());
+            prop_assert_eq!(number.chars().count(), 11);
+            prop_assert_eq!(number.chars().nth(5), Some('-'));
+            prop_assert!(
+                number.chars().enumerate().all(|(i, c)| if i == 5 { c == '-' } else { "0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains(c) }),
+                "{}", number
+            );
+            // The first 50 bits, read back from the number, are the id's.
+            let decoded = number
+                .chars()
+                .filter(|&c| c != '-')
+                .fold(0u128, |acc, c| (acc << 5) | "0123456789ABCDEFGHJKMNPQRSTVWXYZ".find(c).expect("in the alphabet") as u128);
+            prop_assert_eq!(decoded, u128::from_be_bytes(bytes) >> 78);
+        }
+
+        #[test]
+        fn new_ids_are_v4_so_their_numbers_end_in_01(_seed in any::<u8>()) {
+            let id = OrderId::new();
+            prop_assert_eq!(uuid::Uuid::parse_str(id.as_str()).map(|u| u.get_version_num()).ok(), Some(4));
+            let last = id.order_number().chars().last().expect("a character");
+            prop_assert!("159DHNSX".contains(last), "{}", last);
         }
     }
 }

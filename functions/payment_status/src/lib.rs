@@ -1,9 +1,12 @@
 //! `GET /api/payment_status/{order_id}`: what the page polls while a payment is pending.
 //!
-//! `200 {order_id, status, status_detail, message, amount, currency, payment_id, updated_at}`
-//! with `Cache-Control: no-store`; `404` for unknown or malformed ids. No payer data. `amount`
-//! is a decimal string with the currency's decimals (exact: `domain::money::amount_text`),
-//! `updated_at` RFC 3339. `?locale=` picks the message language (default: the order's).
+//! `200 {order_id, order_number, status, status_detail, message, amount, currency, items,
+//! payment_id, updated_at}` with `Cache-Control: no-store`; `404` for unknown or malformed ids.
+//! No payer data. `order_number` is the short number derived from the id
+//! (`OrderId::order_number`); `items` are `[{sku, quantity, unit_price}]` from the stored order.
+//! `amount` and `unit_price` are decimal strings with the currency's decimals (exact:
+//! `domain::money::amount_text`), `updated_at` RFC 3339. `?locale=` picks the message language
+//! (default: the order's), amounts in it included.
 //!
 //! When the order is not final and was last read from Mercado Pago more than
 //! `STATUS_REFRESH_AFTER_SECS` ago, it is refreshed first (same monotonic rule and exactly-once
@@ -19,7 +22,7 @@ use checkout::config::Config;
 use checkout::http::{self as web, ApiError};
 use checkout::services::{InitError, Services};
 use domain::messages::{Lang, MessageContext, buyer_message};
-use domain::order::{Order, OrderId, epoch_ms};
+use domain::order::{Order, OrderId, ReceiptLine, epoch_ms};
 use domain::ports::{OrderRepository, PaymentProvider};
 use domain::settle;
 
@@ -52,11 +55,13 @@ pub fn app(config: Config, sdk: &aws_config::SdkConfig) -> Result<Router, InitEr
 #[derive(Serialize)]
 struct Status<'a> {
     order_id: &'a str,
+    order_number: String,
     status: &'a str,
     status_detail: &'a str,
     message: String,
     amount: String,
     currency: &'a str,
+    items: Vec<ReceiptLine>,
     payment_id: Option<u64>,
     updated_at: String,
 }
@@ -106,11 +111,13 @@ async fn process(deps: &Deps, id: Option<OrderId>, uri: &Uri) -> Result<Response
     };
     let body = Status {
         order_id: order.order_id.as_str(),
+        order_number: order.order_id.order_number(),
         status: order.status.as_str(),
         status_detail: &order.status_detail,
         message: buyer_message(lang, order.status.as_str(), &order.status_detail, &ctx),
         amount: domain::money::amount_text(order.terms.amount, &order.terms.currency_id),
         currency: &order.terms.currency_id,
+        items: order.terms.receipt_lines(),
         payment_id: order.payment_id,
         updated_at: order.updated_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
     };

@@ -8,7 +8,11 @@
 //! - body `{items:[{sku,quantity}], token, payment_method_id, issuer_id?, installments,
 //!   payer:{email, identification?:{type,number}}, transaction_amount?, locale?}`. The price comes
 //!   from the catalog; a `transaction_amount` that differs is `409 amount_mismatch`.
-//! - `201 {order_id, payment_id, status, status_detail, message}`, also for rejected cards.
+//! - `201 {order_id, order_number, payment_id, status, status_detail, message, amount, currency,
+//!   items: [{sku, quantity, unit_price}]}`, also for rejected cards: what the buyer's receipt
+//!   shows, and no payer data. `order_number` is `OrderId::order_number`; `amount` and
+//!   `unit_price` are decimal strings with the currency's decimals (`domain::money::amount_text`),
+//!   from the stored order, so a retry with the same key gets the same body.
 //! - `notification_url` is `NOTIFICATION_URL` when set; without it Mercado Pago uses the webhook
 //!   URL configured in its panel (the first deploy, before the public URL is known).
 //! - `400` malformed or oversized body, missing key; `422 validation_failed` with `fields`
@@ -29,7 +33,7 @@ use checkout::config::Config;
 use checkout::http::{self as web, ApiError, RawBody};
 use checkout::services::{InitError, Services};
 use domain::messages::{Lang, MessageContext, buyer_message};
-use domain::order::Order;
+use domain::order::{Order, ReceiptLine};
 use domain::pay::{Checkout, PayError};
 use domain::validation;
 use mercadopago::IdempotencyKey;
@@ -66,10 +70,14 @@ pub fn app(config: Config, sdk: &aws_config::SdkConfig) -> Result<Router, InitEr
 #[derive(Debug, Serialize)]
 struct Created<'a> {
     order_id: &'a str,
+    order_number: String,
     payment_id: Option<u64>,
     status: &'a str,
     status_detail: &'a str,
     message: String,
+    amount: String,
+    currency: &'a str,
+    items: Vec<ReceiptLine>,
 }
 
 /// The function's router: `POST /api/process_payment` (CORS preflights for the configured
@@ -138,10 +146,14 @@ fn respond(services: &Services, order: &Order, lang: Option<Lang>) -> Response {
         201,
         &Created {
             order_id: order.order_id.as_str(),
+            order_number: order.order_id.order_number(),
             payment_id: order.payment_id,
             status: order.status.as_str(),
             status_detail: &order.status_detail,
             message,
+            amount: domain::money::amount_text(order.terms.amount, &order.terms.currency_id),
+            currency: &order.terms.currency_id,
+            items: order.terms.receipt_lines(),
         },
     )
 }
