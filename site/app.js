@@ -1,8 +1,9 @@
 // Checkout. One attempt = one Idempotency-Key, one body, one card token; retries (lost connection,
 // 409 request_in_progress, 5xx, a reload: it waits in sessionStorage) resend the same bytes.
-// ?poll_timeout_ms=N (or config.poll_timeout_ms) limits the polling of a pending payment (120000).
-import { T, LANGS } from './i18n.js';
-
+// The URL holds what a reload must keep: ?order=<order_id> is the receipt (reload and Back show it,
+// never a payable form), ?lang=es|pt|en the language. ?poll_timeout_ms=N (or
+// config.poll_timeout_ms) limits the polling of a pending payment (120000).
+const LANGS = ['es', 'pt', 'en'];
 const $ = (id) => document.getElementById(id);
 const F = 'form-checkout';
 const field = (k) => $(`${F}__${k}`);
@@ -16,20 +17,28 @@ const PATHS = {
   email: 'cardholderEmail', type: 'identificationType', number: 'identificationNumber',
   identification: 'identificationNumber', transaction_amount: 'total', items: 'total',
 };
+// MercadoPago.js codes for an empty field (cardForm errors): "Ingresa…" rather than "Revisa…".
+// https://www.mercadopago.com.ar/developers/en/docs/checkout-api-payments/response-handling/data-insertion-errors
+const EMPTY = ['205', '208', '209', '212', '214', '221', '224'];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const keep = (v) => { try { v ? sessionStorage.setItem(KEY, v) : sessionStorage.removeItem(KEY); } catch {} };
+const get = async (u, cache = 'no-store') => { const r = await fetch(u, { cache }); if (!r.ok) throw r; return r.json(); };
 
-let cfg, cat, cardForm, ready, busy, attempt, view, hasTypes, focusCard;
+let cfg, cat, cardForm, ready, busy, attempt, view, hasTypes, focusCard, costs, sdk;
 let lang = 'es';
+let T = {};
+const LOADED = {}; // texts per language (locales/<lang>.json)
 const qty = {};
+const why = {}; // the last validity message of each Secure Field
 
 const loc = () => ({ pt: 'pt-BR', en: 'en-US' }[lang] || (/^es-/.test(cfg?.locale) ? cfg.locale : 'es-AR'));
-const t = (k, v = {}) => (T[k]?.[LANGS.indexOf(lang)] ?? k).replace(/\{(\w+)\}/g, (_, n) => v[n]);
+const t = (k, v = {}) => (T[k] ?? T[k.replace(/^m_/, 'e_')] ?? k).replace(/\{(\w+)\}/g, (_, n) => v[n]);
 const cents = (s) => { const [i, f = ''] = String(s).split('.'); return i * 100 + Number((f + '00').slice(0, 2)); };
 const money = (c) => new Intl.NumberFormat(loc(), { style: 'currency', currency: cat.currency_id }).format(c / 100);
 const total = () => cat.products.reduce((s, p) => s + qty[p.sku] * cents(p.unit_price), 0);
 const amount = () => ((total() || cents(cat.products[0].unit_price)) / 100).toFixed(2);
 const reset = () => cat.products.forEach((p, i) => { qty[p.sku] = +!i; });
+const named = (p) => (p ? p.name[lang] : '').replace(/(\d) (?=\p{L}{1,3}\b)/gu, '$1\u00a0'); // "1 kg" stays whole
 
 function h(tag, props, ...kids) {
   const e = document.createElement(tag);
@@ -44,6 +53,13 @@ function say(text) {
   setTimeout(() => { $('live').textContent = text; }, 50);
 }
 
+/** Rewrites the URL's query (null removes a parameter) without a new history entry. */
+function setUrl(params) {
+  const u = new URL(location.href);
+  for (const [k, v] of Object.entries(params)) v == null ? u.searchParams.delete(k) : u.searchParams.set(k, v);
+  history.replaceState(history.state, '', u);
+}
+
 async function init() {
   for (const f of $$('.f')) { // each field: its label text and its error line
     const k = f.querySelector('[id^=form]').id.slice(F.length + 2);
@@ -54,12 +70,17 @@ async function init() {
     f.append(h('p', { className: 'err', id: `err-${k}`, 'aria-live': 'polite' }));
     field(k).setAttribute('aria-describedby', `err-${k}`);
   }
-  try {
-    [cfg, cat] = await Promise.all(['config.json', 'catalog.json'].map(async (u) => (await fetch(u, { cache: 'no-store' })).json()));
-  } catch { return fatal(); }
+  const url = new URL(location.href).searchParams;
+  const pick = (list) => list.map((l) => String(l).slice(0, 2)).find((l) => LANGS.includes(l));
   let saved;
   try { saved = localStorage.getItem('lang'); } catch {}
-  lang = [saved, ...navigator.languages, cfg.locale].map((l) => String(l).slice(0, 2)).find((l) => LANGS.includes(l)) || 'es';
+  const early = pick([url.get('lang'), saved, ...navigator.languages]);
+  const texts = early && get(`locales/${early}.json`, 'default');
+  try {
+    [cfg, cat] = await Promise.all([get('config.json'), get('catalog.json')]);
+    lang = early || pick([cfg.locale]) || 'es';
+    T = LOADED[lang] = await (texts || get(`locales/${lang}.json`, 'default'));
+  } catch { return fatal(); }
   reset();
   try { attempt = JSON.parse(sessionStorage.getItem(KEY)); } catch {}
   if (attempt) for (const it of JSON.parse(attempt.body).items) qty[it.sku] = it.quantity;
@@ -71,38 +92,71 @@ async function init() {
   for (const l of $$('.lbl')) l.onclick = () => l.nextSibling.querySelector('iframe')?.focus();
   // Ahead of the SDK's listener on the form: one token and one request per attempt.
   document.addEventListener('submit', (e) => { e.preventDefault(); e.stopPropagation(); pay(); }, true);
+  $('test-mode').hidden = !/^TEST-/.test(cfg.public_key); // Mercado Pago's test credentials start with TEST-
+  $('ident').hidden = cfg.site_id === 'MLM'; // Mercado Pago México asks for no document
+  trust();
   render();
-  if (attempt) send();
-  try {
-    await new Promise((onload, onerror) => document.head.append(h('script', { src: cfg.sdk_url, onload, onerror })));
-  } catch { return fatal(); }
+  const order = url.get('order');
+  if (attempt) {
+    showResult({ status: 'resuming', cents: attempt.total, items: JSON.parse(attempt.body).items }, false);
+    send();
+  } else if (order) {
+    // The receipt: shown once known (or after 5 s), so nothing moves under the buyer's eyes.
+    await Promise.race([status(order).then((s) => showResult(s || { status: 'missing' }, false)), sleep(5000)]);
+    if (!view) showResult({ order_id: order, status: 'loading' }, false);
+    $('main').ariaBusy = false;
+    return;
+  }
+  $('main').ariaBusy = false;
   mount();
 }
 
 function fatal() {
-  texts();
-  notice(t('fatal'));
+  $('main').ariaBusy = false;
+  $('notice').hidden = false;
+  $('notice-msg').textContent = T.fatal || 'No pudimos cargar el pago. Recarga la página.';
   $('pay').hidden = true;
 }
 
-function setLang(l) {
+/** Store name, contact, accepted cards and the merchant's links (catalog.json `merchant`). */
+function trust() {
+  const m = cat.merchant || {};
+  $('brands').replaceChildren(...(cat.card_brands || []).map((b) => h('li', {}, b)));
+  $('contact').replaceChildren(...[h('span', { 'data-t': 'contact' }), m.contact_email && h('a', { href: `mailto:${m.contact_email}` }, m.contact_email),
+    m.contact_phone && h('a', { href: `tel:${m.contact_phone.replace(/[^+\d]/g, '')}` }, m.contact_phone)].filter(Boolean));
+  // The withdrawal link ("Botón de arrepentimiento") is required of Argentine online stores.
+  const links = ['terms', 'returns', 'privacy', ...(cat.site_id === 'MLA' ? ['withdrawal'] : [])];
+  $('links').replaceChildren(...links.filter((k) => m[`${k}_url`]).map((k) => h('li', {}, h('a', { href: m[`${k}_url`], 'data-t': k }))));
+}
+
+async function setLang(l) {
+  try {
+    T = LOADED[l] ||= await get(`locales/${l}.json`, 'default');
+  } catch {
+    $('lang').value = lang;
+    return notice(t('net'));
+  }
   lang = l;
   try { localStorage.setItem('lang', l); } catch {}
+  setUrl({ lang: l });
   render();
-  if (view) status(view.order_id).then((s) => s?.order_id === view?.order_id && showResult(s, false));
-  else if (!busy && !attempt && cardForm) mount();
+  relabel();
+  if (view?.order_id) status(view.order_id).then((s) => s?.order_id === view?.order_id && showResult(s, false));
 }
 
 function texts() {
   document.documentElement.lang = $('lang').value = lang;
   for (const e of $$('[data-t]')) e.textContent = t(e.dataset.t);
+  for (const e of $$('.err[data-k]')) if (e.dataset.k) e.textContent = t(...JSON.parse(e.dataset.k));
+  $('brands').ariaLabel = t('brands');
+  document.querySelector('meta[name=description]').content = t('desc', { store: cat.store_name });
 }
 
 function render() {
   texts();
   document.title = `${t('payment')} · ${$('store').textContent = cat.store_name}`;
   $('products').replaceChildren(...cat.products.map((p) => {
-    const name = p.name[lang]; const sku = p.sku;
+    const name = named(p); const sku = p.sku;
     const btn = (d, k, text) => h('button', { type: 'button', className: 'step', 'data-d': d, 'aria-label': t(k, { name }) }, text);
     return h('li', { className: 'item', 'data-sku': sku },
       h('img', { src: p.image, alt: '', width: 64, height: 64 }),
@@ -121,46 +175,58 @@ function step(e) {
   if (!b || busy || attempt) return;
   const p = cat.products.find((x) => x.sku === b.closest('li').dataset.sku);
   const n = qty[p.sku] + +b.dataset.d;
-  $(`err-${p.sku}`).textContent = n > p.max_quantity ? t('max', { n: p.max_quantity }) : '';
+  bad(p.sku, n > p.max_quantity && 'max', { n: p.max_quantity });
   if (n < 0 || n > p.max_quantity) return;
   qty[p.sku] = n;
-  $('err-total').textContent = '';
   totals();
   if (total() && ready) cardForm.update('amount', amount());
 }
 
 function totals() {
   $('lines').replaceChildren(...cat.products.filter((p) => qty[p.sku]).map((p) => h('li', {},
-    h('span', {}, `${qty[p.sku]} × ${p.name[lang]}`), h('span', {}, money(qty[p.sku] * cents(p.unit_price))))));
+    h('span', {}, `${qty[p.sku]} × ${named(p)}`), h('span', {}, money(qty[p.sku] * cents(p.unit_price))))));
   $('total').textContent = money(total());
+  const n = cat.products.reduce((s, p) => s + qty[p.sku], 0);
+  $('count').textContent = n ? `(${t(n === 1 ? 'count1' : 'countN', { n })})` : '';
   for (const p of cat.products) {
     $(`q-${p.sku}`).textContent = qty[p.sku];
     const [dec, inc] = $$(`[data-sku="${p.sku}"] .step`);
-    dec.setAttribute('aria-disabled', qty[p.sku] < 1);
-    inc.setAttribute('aria-disabled', qty[p.sku] >= p.max_quantity);
+    dec.ariaDisabled = qty[p.sku] < 1;
+    inc.ariaDisabled = qty[p.sku] >= p.max_quantity;
   }
   payButton();
 }
 
+/** Pay: disabled while loading or with an empty cart (saying why); while paying it keeps focus. */
 function payButton() {
-  $('pay').disabled = busy || !ready || !!attempt;
-  $('pay').setAttribute('aria-busy', !!busy);
+  const empty = !total();
+  $('pay').disabled = !ready || empty;
+  $('pay').ariaDisabled = !!(busy || attempt);
+  $('pay').ariaBusy = !!busy;
   $('pay-label').textContent = busy ? t('paying') : ready ? t('pay', { amount: money(total()) }) : t('loading');
+  $('err-total').textContent = empty ? t('empty') : '';
 }
 
-/** (Re)creates the card form: first load, language change, "pay with another card". */
-function mount() {
+/** Loads MercadoPago.js once. */
+function loadSdk() {
+  sdk ||= new Promise((onload, onerror) => document.head.append(h('script', { src: cfg.sdk_url, onload, onerror })));
+  return sdk;
+}
+
+/** (Re)creates the card form: first load, "pay with another card". */
+async function mount() {
+  try { await loadSdk(); } catch { return fatal(); }
   try { cardForm?.unmount(); } catch {}
   ready = false;
+  costs = null;
   payButton();
   const docType = field('identificationType').value;
-  const style = { fontSize: '16px', color: '#1d1d1b', placeholderColor: '#6b6b6b' };
-  const hint = { cardNumber: '1234 1234 1234 1234', expirationDate: t('mmyy'), securityCode: '123' };
   const form = { id: F };
   for (const k of FIELDS) {
-    const tag = field(k).tagName;
-    form[k] = { id: `${F}__${k}`, placeholder: hint[k] ?? (tag === 'SELECT' ? t(k) : undefined) };
-    if (tag === 'DIV') Object.assign(form[k], { style, srLabel: t(k) }); // Secure Fields
+    form[k] = { id: `${F}__${k}`, placeholder: hint(k) };
+    if (field(k).tagName === 'DIV') { // Secure Fields
+      Object.assign(form[k], { style: { fontSize: '16px', color: '#1d1d1b', placeholderColor: '#6b6b6b' }, srLabel: t(k) });
+    }
   }
   const me = cardForm = new MercadoPago(cfg.public_key, { locale: loc(), advancedFraudPrevention: !!cfg.fraud_prevention }).cardForm({
     amount: amount(),
@@ -173,8 +239,12 @@ function mount() {
         $('ident').hidden = !hasTypes;
         if (types?.some((x) => x.id === docType)) field('identificationType').value = docType;
       },
-      onPaymentMethodsReceived: (error) => error && bad('cardNumber', t('e_cardNumber')),
-      onValidityChange: (error, name) => bad(name, error ? t(`e_${name}`) : ''),
+      onPaymentMethodsReceived: (error) => error && bad('cardNumber', 'e_cardNumber'),
+      onInstallmentsReceived: (error, data) => !error && installments(data?.payer_costs),
+      onValidityChange: (error, name) => {
+        why[name] = error && message(name, error);
+        bad(name, why[name]);
+      },
       onReady: () => {
         if (me !== cardForm) return;
         ready = true;
@@ -186,22 +256,60 @@ function mount() {
   });
 }
 
-/** Shows (or clears) the message of a field, a product (SKU) or the total. */
-function bad(name, msg) {
+/** The placeholder of a card form field in the page's language. */
+function hint(k) {
+  return { cardNumber: '1234 1234 1234 1234', expirationDate: t('mmyy'), securityCode: '123' }[k]
+    ?? (field(k).tagName === 'SELECT' ? t(k) : undefined);
+}
+
+/** A language switch keeps what the buyer typed: placeholders and labels change in place. */
+function relabel() {
+  if (!cardForm) return;
+  for (const k of FIELDS) if (hint(k)) cardForm.update(k, { placeholder: hint(k) });
+  installments();
+}
+
+/** Installment options in the page's language and locale, from Mercado Pago's payer_costs. */
+function installments(list = costs) {
+  costs = list;
+  for (const o of field('installments').options) {
+    const c = costs?.find((x) => String(x.installments) === o.value);
+    if (!c) continue;
+    const v = { n: c.installments, per: money(cents(c.installment_amount)), tot: money(cents(c.total_amount)) };
+    o.text = t(c.installments === 1 ? 'inst1' : Number(c.installment_rate) ? 'inst' : 'instFree', v);
+  }
+}
+
+/** The text key for a card form error list of one field: empty, expired or invalid. */
+function message(name, list) {
+  if ([].concat(list).some((e) => EMPTY.includes(String(e?.code)))) return `m_${name}`;
+  // MercadoPago.js: "expirationYear value should be greater or equal than 2026." and the like.
+  if (name === 'expirationDate' && [].concat(list).some((e) => /greater/.test(e?.message))) return 'x_expirationDate';
+  return `e_${name}`;
+}
+
+/**
+ * Shows (or clears, with no key) the message of a field, a product (SKU) or the total: a text
+ * key and its values, kept so that a language switch re-renders it.
+ */
+function bad(name, key, v) {
   const e = $(`err-${name}`); const input = field(name);
-  if (e) e.textContent = msg;
-  if (input?.tagName === 'DIV') input.classList.toggle('bad', !!msg);
-  else input?.setAttribute('aria-invalid', !!msg);
+  if (e) {
+    e.textContent = key ? t(key, v) : '';
+    e.dataset.k = key ? JSON.stringify([key, v]) : '';
+  }
+  if (input?.tagName === 'DIV') input.classList.toggle('bad', !!key);
+  else input?.setAttribute('aria-invalid', !!key);
 }
 
 function clearErrors() {
-  for (const e of $$('.err')) bad(e.id.slice(4), '');
+  for (const e of $$('.err')) if (e.id !== 'err-total') bad(e.id.slice(4));
 }
 
-/** Marks the fields, announces the problem and focuses the first one in page order. */
+/** Marks the fields ([name, key, values]), announces the problem, focuses the first one. */
 function showErrors(list) {
-  for (const [name, msg] of list) bad(name, msg);
-  const first = [...$$('.err')].find((e) => e.textContent);
+  for (const [name, key, v] of list) bad(name, key, v);
+  const first = [...$$('.err')].find((e) => e.textContent && e.id !== 'err-total');
   if (!first) return;
   say(t('fix'));
   (first.closest('.f, .item')?.querySelector('input, select, iframe, [data-d="1"]') || $('h-pay')).focus();
@@ -216,22 +324,22 @@ function notice(msg, retry) {
 }
 
 async function pay() {
-  if (busy || !ready || attempt || view) return;
+  if (busy || !ready || attempt || view || !total()) return;
   clearErrors();
   notice();
-  if (!total()) {
-    bad('total', t('empty'));
-    return say(t('empty'));
-  }
   busy = true;
   payButton();
   const email = field('cardholderEmail').value.trim();
-  const errors = /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) ? [] : [['cardholderEmail', t('e_cardholderEmail')]];
+  const errors = /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) ? [] : [['cardholderEmail', email ? 'e_cardholderEmail' : 'm_cardholderEmail']];
   let unknown;
   try {
     await cardForm.createCardToken();
   } catch (list) {
-    for (const e of [].concat(list)) $(`err-${e?.field}`) ? errors.push([e.field, t(`e_${e.field}`)]) : (unknown = true);
+    for (const e of [].concat(list)) {
+      const name = e?.field;
+      if (!$(`err-${name}`)) unknown = true;
+      else errors.push([name, EMPTY.includes(String(e.code)) ? `m_${name}` : why[name] || message(name, e)]);
+    }
   }
   if (errors.length || unknown) {
     busy = false;
@@ -258,7 +366,12 @@ async function send() {
   notice();
   payButton();
   let res, data, code;
-  const stop = (msg) => { busy = false; payButton(); notice(t(msg), true); };
+  const stop = (msg) => {
+    busy = false;
+    showForm();
+    payButton();
+    notice(t(msg), true);
+  };
   for (let i = 0; ; i++) {
     try {
       res = await fetch(`${cfg.api_base}/process_payment`, {
@@ -276,6 +389,7 @@ async function send() {
   attempt = busy = false;
   keep();
   if (res.status === 201) return showResult({ ...data, cents: paid, at: new Date() });
+  showForm();
   payButton();
   if (code === 'validation_failed') return serverErrors(data.error.fields || {}, JSON.parse(body).items);
   if (code === 'amount_mismatch') return reprice();
@@ -287,8 +401,8 @@ function serverErrors(fields, items) {
   for (const [path, code] of Object.entries(fields)) {
     const p = cat.products.find((x) => x.sku === items[/^items\[(\d+)\]/.exec(path)?.[1]]?.sku);
     const key = path.split('.').pop();
-    if (p) list.push([p.sku, code === 'out_of_range' ? t('max', { n: p.max_quantity }) : t('e_sku')]);
-    else if (PATHS[key]) list.push([PATHS[key], t(path === 'items' ? 'empty' : `e_${PATHS[key]}`)]);
+    if (p) list.push(code === 'out_of_range' ? [p.sku, 'max', { n: p.max_quantity }] : [p.sku, 'e_sku']);
+    else if (PATHS[key]) list.push([PATHS[key], path === 'items' ? 'empty' : `e_${PATHS[key]}`]);
   }
   showErrors(list);
   if (!list.length) notice(t(fields.payment ? 'refused' : 'generic'));
@@ -296,7 +410,7 @@ function serverErrors(fields, items) {
 
 async function reprice() {
   try {
-    const fresh = await (await fetch('catalog.json', { cache: 'no-store' })).json();
+    const fresh = await get('catalog.json');
     for (const p of fresh.products) qty[p.sku] ??= 0;
     cat = fresh;
   } catch {}
@@ -307,38 +421,53 @@ async function reprice() {
 
 async function status(id) {
   try {
-    const r = await fetch(`${cfg.api_base}/payment_status/${encodeURIComponent(id)}?locale=${loc()}`, { cache: 'no-store' });
-    return r.ok ? await r.json() : null;
+    return await get(`${cfg.api_base}/payment_status/${encodeURIComponent(id)}?locale=${loc()}`);
   } catch { return null; }
 }
 
-/** A result from process_payment or payment_status; `focus` moves focus to its heading. */
+/**
+ * Shows a result: from process_payment or payment_status, or `resuming` (a reload during a
+ * payment), `loading` / `missing` (a receipt URL). `focus` moves focus to its heading.
+ */
 function showResult(d, focus = true) {
   const same = view?.order_id === d.order_id;
   view = { ...(same && view), ...d };
   if (d.amount) view.cents = cents(d.amount);
   if (d.updated_at) view.at = new Date(d.updated_at);
   const s = view.status;
-  const kind = s === 'approved' ? 'ok' : s === 'rejected' ? 'no' : FINAL.includes(s) ? 'fail' : 'wait';
-  const wait = kind === 'wait';
+  const kind = { approved: 'ok', rejected: 'no', resuming: 'resume', loading: 'resume', missing: 'missing' }[s]
+    || (FINAL.includes(s) ? 'fail' : 'wait');
   $('checkout').hidden = true;
   $('result').hidden = false;
-  $('result').dataset.status = { ok: 'approved', wait: 'pending' }[kind] || 'rejected';
+  $('result').dataset.status = { ok: 'approved', wait: 'pending', resume: 'pending' }[kind] || 'rejected';
+  $('result').dataset.orderId = view.order_id || '';
+  if (view.order_id) setUrl({ order: view.order_id });
   $('r-title').textContent = t(`r_${kind}`);
-  $('r-msg').textContent = view.message;
-  $('r-order').textContent = view.order_id;
-  $('r-amount').textContent = money(view.cents);
-  $('r-date').textContent = new Intl.DateTimeFormat(loc(), { dateStyle: 'long', timeStyle: 'short' }).format(view.at);
-  $('r-note').textContent = wait ? t(view.late ? 'timeout' : 'live') : '';
-  $('another').hidden = kind === 'ok' || wait;
-  $('again').hidden = !(kind === 'ok' || view.late);
+  $('r-msg').textContent = view.message || { resuming: t('resume'), loading: t('loading'), missing: t('missing') }[s] || '';
+  $('r-order').textContent = view.order_number || '';
+  $('r-order-row').hidden = !view.order_number;
+  const items = (view.items || []).map((it) => {
+    const p = cat.products.find((x) => x.sku === it.sku);
+    const price = it.unit_price ? cents(it.unit_price) : cents(p?.unit_price || 0);
+    return h('li', {}, h('span', {}, `${it.quantity} × ${named(p) || it.sku}`), h('span', {}, money(it.quantity * price)));
+  });
+  $('r-items').replaceChildren(...items);
+  $('r-items-row').hidden = !items.length;
+  $('r-amount').textContent = view.cents == null ? '' : money(view.cents);
+  $('r-payment').textContent = view.payment_id || '';
+  $('r-payment-row').hidden = !view.payment_id;
+  $('r-date').textContent = view.at ? new Intl.DateTimeFormat(loc(), { dateStyle: 'long', timeStyle: 'short' }).format(view.at) : '';
+  $('r-date-row').hidden = !view.at;
+  $('r-note').textContent = kind === 'wait' ? t(view.late ? 'timeout' : 'live') : '';
+  $('another').hidden = kind !== 'no' && kind !== 'fail';
+  $('again').hidden = !(kind === 'ok' || kind === 'missing' || view.late);
   if (focus) $('r-title').focus();
-  if (wait && !same) poll(view.order_id);
+  if ((kind === 'wait' || s === 'loading') && !same && view.order_id) poll(view.order_id);
 }
 
 /** Polls a pending payment with backoff (1, 2, 3, 5, 8, 13, 15… s) until final or timed out. */
 async function poll(id) {
-  const limit = +(new URLSearchParams(location.search).get('poll_timeout_ms') || cfg.poll_timeout_ms || 120000);
+  const limit = +(new URL(location.href).searchParams.get('poll_timeout_ms') || cfg.poll_timeout_ms || 120000);
   const end = Date.now() + limit;
   for (let i = 0; ; i++) {
     const wait = Math.min(([1, 2, 3, 5, 8, 13][i] || 15) * 1000, end - Date.now());
@@ -354,11 +483,17 @@ async function poll(id) {
   say(t('timeout'));
 }
 
-/** Back to the form: "pay with another card" keeps the cart; "new purchase" starts over. */
-function back(fresh) {
+/** The form again, as it was (a resumed payment that did not go through). */
+function showForm() {
   view = null;
+  setUrl({ order: null });
   $('result').hidden = true;
   $('checkout').hidden = false;
+}
+
+/** Back to the form: "pay with another card" keeps the cart; "new purchase" starts over. */
+function back(fresh) {
+  showForm();
   if (fresh) {
     $(F).reset();
     reset();

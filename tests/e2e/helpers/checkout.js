@@ -66,6 +66,11 @@ async function expectResult(page, status, timeout = 20_000) {
   return result;
 }
 
+/** The order id (UUID) of the result on screen: the receipt shows its short number instead. */
+function orderIdOf(page) {
+  return page.locator('#result').getAttribute('data-order-id');
+}
+
 /** Every payment the sandbox made (GET /__sandbox/payments). */
 async function sandboxPayments(request) {
   const res = await request.get(`${sandboxUrl()}/__sandbox/payments`);
@@ -99,6 +104,6 @@ async function screenshot(page, name) {
 }
 
 module.exports = {
-  FORM, BUYER, UUID_V4, SCREENSHOTS, appUrl, openCheckout, fillCheckout, expectResult, sandboxPayments,
+  FORM, BUYER, UUID_V4, SCREENSHOTS, appUrl, openCheckout, fillCheckout, expectResult, orderIdOf, sandboxPayments,
   paymentsForOrder, settlePayment, expectCleanPage, screenshot,
 };

@@ -6,13 +6,13 @@ const { test, expect } = require('@playwright/test');
 const { TEST_CARDS, secureInput } = require('../helpers/card');
 const { sandboxUrl, cardTokenRequests, clearSandboxRequests } = require('../helpers/sandbox');
 const {
-  FORM, UUID_V4, appUrl, openCheckout, fillCheckout, expectResult, paymentsForOrder, sandboxPayments,
+  FORM, UUID_V4, appUrl, openCheckout, fillCheckout, expectResult, orderIdOf, paymentsForOrder, sandboxPayments,
   settlePayment, expectCleanPage,
 } = require('../helpers/checkout');
 
 test.use({ locale: 'es-AR' });
 
-const orderOf = (page) => page.locator('#r-order').textContent();
+const orderOf = orderIdOf;
 const item = (page, sku) => page.locator(`.item[data-sku="${sku}"]`);
 const stepper = (page, sku, label) => item(page, sku).getByRole('button', { name: new RegExp(`^${label}`) });
 
@@ -30,7 +30,7 @@ test('buyer pays with the test Mastercard and cardholder APRO and sees approved'
   await expect(page.locator(`#${FORM}__installments`)).toHaveValue('1');
   await page.click('#pay');
   const result = await expectResult(page, 'approved');
-  await expect(page.locator('#r-title')).toHaveText('¡Listo! Tu pago fue aprobado');
+  await expect(page.locator('#r-title')).toHaveText('Pago aprobado');
   await expect(page.locator('#r-title')).toBeFocused();
   await expect(page.locator('#r-msg')).toHaveText(/^¡Listo! Se acreditó tu pago\. .*\$\s18\.500,00 como MATECITO\.$/);
   await expect(page.locator('#r-amount')).toHaveText('$ 18.500,00');
@@ -114,9 +114,10 @@ test('an empty cart cannot be paid', async ({ page }) => {
   await stepper(page, 'mate-calabaza', 'Quitar').click();
   await expect(page.locator('#total')).toHaveText('$ 0,00');
   await fillCheckout(page);
-  await page.click('#pay');
-  await expect(page.locator('#err-total')).toHaveText('Elige al menos un producto.');
-  await expect(page.locator('#live')).toHaveText('Elige al menos un producto.');
+  await expect(page.locator('#pay')).toBeDisabled();
+  await expect(page.locator('#err-total')).toHaveText('Elige al menos un producto para pagar.');
+  await page.locator(`#${FORM}__cardholderEmail`).press('Enter'); // submitting the form sends nothing either
+  await page.waitForTimeout(500);
   expect(payments).toHaveLength(0);
   await expectCleanPage(page, errors);
 });
@@ -174,7 +175,7 @@ test('CONT stays pending, then the page shows approved without a reload once the
   await settlePayment(request, payment.id);
 
   await expectResult(page, 'approved', 30_000);
-  await expect(page.locator('#r-title')).toHaveText('¡Listo! Tu pago fue aprobado');
+  await expect(page.locator('#r-title')).toHaveText('Pago aprobado');
   await expect(page.locator('#r-msg')).toContainText('Se acreditó tu pago');
   await expect(page.locator('#r-note')).toHaveText('');
   expect(await page.evaluate(() => window.__sameDocument)).toBe(true); // no reload
@@ -193,8 +194,8 @@ test('a payment still pending at the polling limit ends with a calm timeout mess
   await fillCheckout(page, { name: 'CONT' });
   await page.click('#pay');
   await expectResult(page, 'pending');
-  await expect(page.locator('#r-note')).toHaveText('Sigue en proceso. Te avisaremos por e-mail; ya puedes cerrar esta página.', { timeout: 8_000 });
-  await expect(page.locator('#live')).toHaveText('Sigue en proceso. Te avisaremos por e-mail; ya puedes cerrar esta página.');
+  await expect(page.locator('#r-note')).toHaveText('Sigue en proceso. Guarda tu número de pedido: puedes volver a esta página para ver el resultado.', { timeout: 8_000 });
+  await expect(page.locator('#live')).toHaveText('Sigue en proceso. Guarda tu número de pedido: puedes volver a esta página para ver el resultado.');
   await expect(page.locator('#result')).toHaveAttribute('data-status', 'pending');
   await expect(page.locator('#again')).toBeVisible();
   const count = polls.length;
@@ -315,7 +316,7 @@ test('server validation errors appear next to their fields; each new attempt has
   });
   await fillCheckout(page);
   await page.click('#pay');
-  await expect(page.locator('#err-cardholderEmail')).toHaveText('Ingresa un e-mail válido.');
+  await expect(page.locator('#err-cardholderEmail')).toHaveText('Revisa el e-mail (por ejemplo, nombre@correo.com).');
   await expect(page.locator('#err-identificationNumber')).toHaveText('Revisa el número de documento.');
   await expect(page.locator(`#${FORM}__cardholderEmail`)).toHaveAttribute('aria-invalid', 'true');
   await expect(page.locator(`#${FORM}__identificationNumber`)).toHaveAttribute('aria-invalid', 'true');
@@ -341,12 +342,13 @@ test('card problems are shown next to their fields and nothing is sent', async (
   const { errors, payments } = await openCheckout(page);
   await clearSandboxRequests(request);
   await page.click('#pay');
-  await expect(page.locator('#err-cardNumber')).toHaveText('Revisa el número de tarjeta.');
-  await expect(page.locator('#err-expirationDate')).toHaveText('Revisa el vencimiento (MM/AA).');
-  await expect(page.locator('#err-securityCode')).toHaveText('Revisa el código de seguridad.');
+  // Empty fields say what to enter (MercadoPago.js codes 205, 208/209, 224, 221, 214).
+  await expect(page.locator('#err-cardNumber')).toHaveText('Ingresa el número de tarjeta.');
+  await expect(page.locator('#err-expirationDate')).toHaveText('Ingresa el vencimiento (MM/AA).');
+  await expect(page.locator('#err-securityCode')).toHaveText('Ingresa el código de seguridad.');
   await expect(page.locator('#err-cardholderName')).toHaveText('Ingresa el nombre del titular.');
-  await expect(page.locator('#err-identificationNumber')).toHaveText('Revisa el número de documento.');
-  await expect(page.locator('#err-cardholderEmail')).toHaveText('Ingresa un e-mail válido.');
+  await expect(page.locator('#err-identificationNumber')).toHaveText('Ingresa el número de documento.');
+  await expect(page.locator('#err-cardholderEmail')).toHaveText('Ingresa tu e-mail.');
   await expect(page.locator(`#${FORM}__cardNumber`)).toHaveClass(/\bbad\b/);
   await expect(page.locator(`#${FORM}__cardholderName`)).toHaveAttribute('aria-describedby', 'err-cardholderName');
   await expect(secureInput(page, `${FORM}__cardNumber`)).toBeFocused();

@@ -3,7 +3,7 @@
 const { test, expect } = require('@playwright/test');
 const { secureInput } = require('../helpers/card');
 const {
-  FORM, openCheckout, fillCheckout, expectResult, paymentsForOrder, settlePayment, expectCleanPage,
+  FORM, openCheckout, fillCheckout, expectResult, orderIdOf, paymentsForOrder, settlePayment, expectCleanPage,
 } = require('../helpers/checkout');
 
 const TEXTS = {
@@ -71,11 +71,11 @@ test.describe('es-AR', () => {
     await page.selectOption('#lang', 'pt');
     await expect(page.locator('#r-title')).toHaveText('Estamos processando seu pagamento');
     await expect(page.locator('#r-msg')).toHaveText(/^Estamos processando seu pagamento\. Não se preocupe/);
-    await expect(page.locator('#result dt')).toHaveText(['Número do pedido', 'Valor', 'Data']);
-    const [payment] = await paymentsForOrder(request, await page.locator('#r-order').textContent());
+    await expect(page.locator('#result dt:visible')).toHaveText(['Número do pedido', 'Produtos', 'Valor', 'Operação do Mercado Pago', 'Data']);
+    const [payment] = await paymentsForOrder(request, await orderIdOf(page));
     await settlePayment(request, payment.id);
     await expectResult(page, 'approved', 30_000);
-    await expect(page.locator('#r-title')).toHaveText('Pronto! Seu pagamento foi aprovado');
+    await expect(page.locator('#r-title')).toHaveText('Pagamento aprovado');
     await expect(page.locator('#r-msg')).toHaveText(/^Pronto, seu pagamento foi aprovado!/);
     await expect(page.locator('#r-amount')).toHaveText('ARS 18.500,00');
     const month = new Intl.DateTimeFormat('pt-BR', { month: 'long' }).format(new Date());

