@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help dev test lint e2e fuzz soak
+.PHONY: help dev test lint e2e lighthouse fuzz soak
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -19,6 +19,9 @@ lint: ## Formatting and lints only: rustfmt, clippy, cargo machete, cargo deny, 
 
 e2e: ## Browser tests only (starts its own stack on other ports)
 	@scripts/e2e.sh
+
+lighthouse: ## Lighthouse only (mobile preset, 5 runs): every category >= 95, CLS < 0.05
+	@scripts/e2e.sh --lighthouse
 
 fuzz: ## 100,000 arbitrary events per function + schemathesis (1,000 examples per operation); bounded
 	@scripts/fuzz.sh

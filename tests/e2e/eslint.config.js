@@ -27,4 +27,9 @@ module.exports = [
     // Node, plus the browser globals of the callbacks that page.evaluate runs in the page.
     languageOptions: { ecmaVersion: 2022, sourceType: 'commonjs', globals: { ...globals.node, ...globals.browser } },
   },
+  {
+    // The Lighthouse runner (lighthouse.mjs): a Node ES module, as Lighthouse is one.
+    files: ['tests/e2e/**/*.mjs'],
+    languageOptions: { ecmaVersion: 2022, sourceType: 'module', globals: globals.node },
+  },
 ];
