@@ -90,11 +90,17 @@ test('axe-core finds no serious or critical violation in the form, its errors an
     await expectResult(page, status);
     expect(await axeProblems(page), status).toEqual([]);
   }
+  await page.reload(); // the receipt at ?order=, from payment_status
+  await expectResult(page, 'approved');
+  expect(await axeProblems(page), 'receipt after a reload').toEqual([]);
   await page.setViewportSize({ width: 375, height: 800 });
   await openCheckout(page);
   await page.selectOption('#lang', 'en');
   await expect(page.locator('#pay')).toBeEnabled();
   expect(await axeProblems(page), 'form, 375 px, English').toEqual([]);
+  await page.locator('.item[data-sku="mate-calabaza"] [data-d="-1"]').click();
+  await expect(page.locator('#pay')).toBeDisabled();
+  expect(await axeProblems(page), 'empty cart, 375 px').toEqual([]);
 });
 
 test('320 px wide: nothing scrolls sideways, every control is usable, and a purchase completes', async ({ page }) => {
