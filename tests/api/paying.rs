@@ -32,6 +32,8 @@ async fn buyer_pays_with_approved_card() {
     assert_eq!(charge.external_reference.as_deref(), Some(order_id));
     assert_eq!(charge.notification_url.as_deref(), Some(app.notification_url.as_str()));
     assert_eq!(charge.statement_descriptor.as_deref(), Some("MATECITO"));
+    // What Mercado Pago shows the merchant and the buyer: titles in the buyer's language.
+    assert_eq!(charge.description.as_deref(), Some("Matecito: 1 × Mate de calabaza"));
     let sent = app.sandbox.control().requests_to("POST /v1/payments");
     assert_eq!(sent[0].headers.get("x-idempotency-key"), Some(&key));
 

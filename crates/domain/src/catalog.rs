@@ -118,6 +118,18 @@ pub struct PricedOrder {
     pub currency_id: String,
 }
 
+impl Localized {
+    /// The text in `lang`.
+    pub fn get(&self, lang: crate::messages::Lang) -> &str {
+        use crate::messages::Lang;
+        match lang {
+            Lang::Es => &self.es,
+            Lang::Pt => &self.pt,
+            Lang::En => &self.en,
+        }
+    }
+}
+
 impl Catalog {
     /// Parses and checks a catalog: unique SKUs, positive prices with no more decimals than the
     /// currency has (none for CLP and COP, two for ARS), quantities of at least 1, an ISO 4217
