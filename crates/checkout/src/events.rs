@@ -10,9 +10,16 @@
 //! ```
 //! Amounts are decimal strings (exact). No card, payer, e-mail or document data. Published once
 //! per order (see `domain::settle`); consumers can still de-duplicate on `order_id`.
+//!
+//! Published with `MessageStructure: json`
+//! (<https://docs.aws.amazon.com/sns/latest/dg/sns-send-custom-platform-specific-payloads-mobile-devices.html>):
+//! e-mail subscriptions get a readable text (`email`: the lines, total, payment and order, in the
+//! catalog's language, `domain::messages::paid_notice`), every other protocol (SQS, Lambda,
+//! HTTPS, `email-json`) the JSON above (`default`).
 
 use aws_sdk_sns::types::MessageAttributeValue;
-use domain::catalog::PricedLine;
+use domain::catalog::{Catalog, PricedLine};
+use domain::messages::{Lang, PaidNotice, paid_notice};
 use domain::order::Order;
 use domain::ports::{EventsError, OrderEvents};
 use serde::Serialize;
@@ -52,24 +59,54 @@ impl<'a> OrderPaid<'a> {
     }
 }
 
+/// The SNS message for `order`: `{"default": <event JSON>, "email": <text>}` as a string, and the
+/// e-mail's subject.
+///
+/// # Errors
+/// When the event cannot be serialised (it always can: strings and numbers only).
+pub fn message(order: &Order, catalog: &Catalog) -> Result<(String, String), serde_json::Error> {
+    let event = serde_json::to_string(&OrderPaid::for_order(order))?;
+    let lang = Lang::from_locale(&catalog.default_locale).unwrap_or(Lang::Es);
+    let title = |line: &PricedLine| {
+        catalog.product(&line.sku).map_or_else(|| line.name.clone(), |p| p.name.get(lang).to_owned())
+    };
+    let paid_at = order.updated_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    let order_number = order.order_id.order_number();
+    let notice = PaidNotice {
+        store: &catalog.store_name,
+        order_number: &order_number,
+        order_id: order.order_id.as_str(),
+        payment_id: order.payment_id,
+        amount: order.terms.amount,
+        currency_id: &order.terms.currency_id,
+        lines: order.terms.lines.iter().map(|l| (l.quantity, title(l), l.line_total)).collect(),
+        paid_at: &paid_at,
+    };
+    let (subject, email) = paid_notice(lang, &notice);
+    let message = serde_json::to_string(&serde_json::json!({"default": event, "email": email}))?;
+    Ok((message, subject))
+}
+
 /// Publishes order events to one SNS topic: the [`OrderEvents`] port over SNS.
 #[derive(Debug, Clone)]
 pub struct SnsEvents {
     client: aws_sdk_sns::Client,
     topic_arn: String,
+    catalog: Catalog,
 }
 
 impl SnsEvents {
-    /// A publisher for `topic_arn`.
-    pub fn new(client: aws_sdk_sns::Client, topic_arn: impl Into<String>) -> Self {
-        SnsEvents { client, topic_arn: topic_arn.into() }
+    /// A publisher for `topic_arn`; the e-mail text names products and the store as `catalog`
+    /// does, in its `default_locale`'s language.
+    pub fn new(client: aws_sdk_sns::Client, topic_arn: impl Into<String>, catalog: Catalog) -> Self {
+        SnsEvents { client, topic_arn: topic_arn.into(), catalog }
     }
 }
 
 impl OrderEvents for SnsEvents {
     /// Publishes "order paid" for `order`; returns SNS's message id.
     async fn publish_order_paid(&self, order: &Order) -> Result<String, EventsError> {
-        let body = serde_json::to_string(&OrderPaid::for_order(order)).map_err(|e| EventsError(e.into()))?;
+        let (body, subject) = message(order, &self.catalog).map_err(|e| EventsError(e.into()))?;
         let attribute = MessageAttributeValue::builder()
             .data_type("String")
             .string_value("order.paid")
@@ -79,8 +116,9 @@ impl OrderEvents for SnsEvents {
             .client
             .publish()
             .topic_arn(&self.topic_arn)
-            .subject(format!("Order paid {}", order.order_id))
+            .subject(subject)
             .message(body)
+            .message_structure("json")
             .message_attributes("event_type", attribute)
             .send()
             .await
@@ -88,5 +126,61 @@ impl OrderEvents for SnsEvents {
         let id = out.message_id.unwrap_or_default();
         tracing::info!(order_id = %order.order_id, message_id = %id, "order paid event published");
         Ok(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::catalog::LineRequest;
+    use domain::order::NewOrder;
+    use serde_json::Value;
+
+    fn paid_order(catalog: &Catalog) -> Order {
+        let lines = [
+            LineRequest { sku: "mate-calabaza".into(), quantity: 2 },
+            LineRequest { sku: "yerba-organica-1kg".into(), quantity: 1 },
+        ];
+        let priced = catalog.price(&lines).expect("priced");
+        let terms = NewOrder {
+            idempotency_key: "key".into(),
+            request_hash: "hash".into(),
+            lines: priced.lines,
+            amount: priced.total,
+            currency_id: "ARS".into(),
+            lang: Lang::En,
+            payment_method_id: "master".into(),
+            installments: 1,
+        };
+        let now = time::macros::datetime!(2026-11-21 12:00 UTC);
+        let mut order = Order::create(terms, now, 0);
+        order.payment_id = Some(1_325_000_001);
+        order
+    }
+
+    #[test]
+    fn e_mail_subscribers_read_a_notice_and_machines_the_event() {
+        let catalog = Catalog::load(None).expect("catalog");
+        let order = paid_order(&catalog);
+        let (message, subject) = message(&order, &catalog).expect("message");
+        let message: Value = serde_json::from_str(&message).expect("json");
+        let keys: Vec<&String> = message.as_object().expect("object").keys().collect();
+        assert_eq!(keys, ["default", "email"]);
+
+        let event: Value = serde_json::from_str(message["default"].as_str().expect("default")).expect("event json");
+        assert_eq!(event["type"], "order.paid");
+        assert_eq!(event["order_id"], order.order_id.as_str());
+        assert_eq!(event["amount"], "44250.50");
+        assert_eq!(event["items"][1]["line_total"], "7250.50");
+
+        // The catalog's language (es-AR), not the buyer's: the notice is for the merchant.
+        let number = order.order_id.order_number();
+        assert_eq!(subject, format!("Pedido pagado {number}"));
+        let email = message["email"].as_str().expect("email");
+        assert!(email.starts_with(&format!("Matecito: se pagó el pedido {number}.")), "{email}");
+        assert!(email.contains("  2 × Mate de calabaza: $\u{a0}37.000,00\n"), "{email}");
+        assert!(email.contains("Total: $\u{a0}44.250,50\n"), "{email}");
+        assert!(email.contains("Pago de Mercado Pago: 1325000001\n"), "{email}");
+        assert!(email.contains(order.order_id.as_str()), "{email}");
     }
 }

@@ -74,7 +74,8 @@ impl Services {
             statement_descriptor: catalog.statement_descriptor.clone(),
         };
         let store = OrderStore::new(aws_sdk_dynamodb::Client::new(sdk), config.orders_table.clone());
-        let events = SnsEvents::new(aws_sdk_sns::Client::new(sdk), config.order_events_topic_arn()?.to_owned());
+        let events =
+            SnsEvents::new(aws_sdk_sns::Client::new(sdk), config.order_events_topic_arn()?.to_owned(), catalog.clone());
         Ok(Services { config, catalog, provider, store, events })
     }
 }

@@ -78,3 +78,12 @@ status-unknown = Your payment couldn't be processed. Check your data and try aga
 
 # A debit card: "Visa Debit".
 payment-method-debit = { $brand } Debit
+
+## The merchant's "order paid" notice (SNS e-mail subscriptions). The subject must stay ASCII.
+
+notice-paid-subject = Order paid { $order_number }
+notice-paid-intro = { $store }: order { $order_number } was paid.
+notice-paid-total = Total: { $amount }
+notice-paid-payment = Mercado Pago payment: { $payment_id }
+notice-paid-order = Order id: { $order_id }
+notice-paid-at = Paid at: { $paid_at }

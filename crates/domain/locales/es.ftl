@@ -87,3 +87,12 @@ status-unknown = No pudimos procesar tu pago. Revisa los datos e intenta de nuev
 
 # Una tarjeta de débito: "Visa Débito".
 payment-method-debit = { $brand } Débito
+
+## The merchant's "order paid" notice (SNS e-mail subscriptions). The subject must stay ASCII.
+
+notice-paid-subject = Pedido pagado { $order_number }
+notice-paid-intro = { $store }: se pagó el pedido { $order_number }.
+notice-paid-total = Total: { $amount }
+notice-paid-payment = Pago de Mercado Pago: { $payment_id }
+notice-paid-order = Id del pedido: { $order_id }
+notice-paid-at = Pagado: { $paid_at }

@@ -78,3 +78,12 @@ status-unknown = Não conseguimos processar seu pagamento. Revise os dados e ten
 
 # Um cartão de débito: "Visa Débito".
 payment-method-debit = { $brand } Débito
+
+## The merchant's "order paid" notice (SNS e-mail subscriptions). The subject must stay ASCII.
+
+notice-paid-subject = Pedido pago { $order_number }
+notice-paid-intro = { $store }: o pedido { $order_number } foi pago.
+notice-paid-total = Total: { $amount }
+notice-paid-payment = Pagamento do Mercado Pago: { $payment_id }
+notice-paid-order = Id do pedido: { $order_id }
+notice-paid-at = Pago em: { $paid_at }

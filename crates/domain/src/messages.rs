@@ -314,6 +314,64 @@ pub fn buyer_message(lang: Lang, status: &str, status_detail: &str, ctx: &Messag
     format(lang, &id, &args)
 }
 
+/// What the merchant's "order paid" notice says: the e-mail that SNS e-mail subscriptions
+/// deliver (see `checkout::events`). Amounts are exact decimals in `currency_id`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaidNotice<'a> {
+    /// The store's name (`catalog.json` `store_name`).
+    pub store: &'a str,
+    /// The short order number the buyer quotes (`OrderId::order_number`).
+    pub order_number: &'a str,
+    /// The order id (UUID).
+    pub order_id: &'a str,
+    /// Mercado Pago's payment id.
+    pub payment_id: Option<u64>,
+    /// Total.
+    pub amount: Decimal,
+    /// ISO 4217.
+    pub currency_id: &'a str,
+    /// Lines: quantity, product title, line total.
+    pub lines: Vec<(u32, String, Decimal)>,
+    /// When it was paid, RFC 3339 (UTC).
+    pub paid_at: &'a str,
+}
+
+/// The notice's message ids: subject, intro, then the lines after the items, in order.
+const NOTICE: [&str; 6] = [
+    "notice-paid-subject",
+    "notice-paid-intro",
+    "notice-paid-total",
+    "notice-paid-payment",
+    "notice-paid-order",
+    "notice-paid-at",
+];
+
+/// The "order paid" notice in `lang`: `(subject, plain-text body)`. The subject is ASCII and
+/// under 100 characters, as SNS requires of `Subject`
+/// (<https://docs.aws.amazon.com/sns/latest/api/API_Publish.html>); the body lists the lines,
+/// the total, the payment and the order. It names no payer data.
+pub fn paid_notice(lang: Lang, n: &PaidNotice<'_>) -> (String, String) {
+    let mut args = FluentArgs::new();
+    args.set("store", n.store);
+    args.set("order_number", n.order_number);
+    args.set("order_id", n.order_id);
+    args.set("payment_id", n.payment_id.map_or_else(|| "-".to_owned(), |id| id.to_string()));
+    args.set("amount", format_amount(n.amount, n.currency_id, lang));
+    args.set("paid_at", n.paid_at);
+    let subject: String = format(lang, "notice-paid-subject", &args).chars().filter(char::is_ascii).take(99).collect();
+    let mut body = format(lang, "notice-paid-intro", &args);
+    body.push_str("\n\n");
+    for (quantity, title, total) in &n.lines {
+        body.push_str(&format!("  {quantity} × {title}: {}\n", format_amount(*total, n.currency_id, lang)));
+    }
+    for id in NOTICE.iter().skip(2) {
+        body.push('\n');
+        body.push_str(&format(lang, id, &args));
+    }
+    body.push('\n');
+    (subject, body)
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::{BTreeMap, BTreeSet};
@@ -323,6 +381,54 @@ mod tests {
     use super::*;
 
     const LANGS: [Lang; 3] = [Lang::Es, Lang::Pt, Lang::En];
+
+    /// The variables `paid_notice` gives the notice's messages.
+    const NOTICE_VARIABLES: [&str; 6] = ["store", "order_number", "order_id", "payment_id", "amount", "paid_at"];
+
+    fn notice() -> PaidNotice<'static> {
+        PaidNotice {
+            store: "Matecito",
+            order_number: "1DF1S-3MA79",
+            order_id: "0b5e1c8e-8a3a-4b6a-9a59-2f1d1c3f7a10",
+            payment_id: Some(1_325_000_001),
+            amount: Decimal::new(4_425_050, 2),
+            currency_id: "ARS",
+            lines: vec![
+                (2, "Mate de calabaza".into(), Decimal::new(3_700_000, 2)),
+                (1, "Yerba mate orgánica 1 kg".into(), Decimal::new(725_050, 2)),
+            ],
+            paid_at: "2026-11-21T12:00:00Z",
+        }
+    }
+
+    #[test]
+    fn the_paid_notice_reads_as_an_email() {
+        let (subject, body) = paid_notice(Lang::Es, &notice());
+        assert_eq!(subject, "Pedido pagado 1DF1S-3MA79");
+        assert_eq!(
+            body,
+            "Matecito: se pagó el pedido 1DF1S-3MA79.\n\n  2 × Mate de calabaza: $\u{a0}37.000,00\n  \
+             1 × Yerba mate orgánica 1 kg: $\u{a0}7.250,50\n\nTotal: $\u{a0}44.250,50\n\
+             Pago de Mercado Pago: 1325000001\nId del pedido: 0b5e1c8e-8a3a-4b6a-9a59-2f1d1c3f7a10\n\
+             Pagado: 2026-11-21T12:00:00Z\n"
+        );
+        let (subject, body) = paid_notice(Lang::En, &notice());
+        assert_eq!(subject, "Order paid 1DF1S-3MA79");
+        assert!(body.contains("Total: ARS\u{a0}44,250.50"), "{body}");
+    }
+
+    #[test]
+    fn paid_notice_subjects_are_what_sns_accepts() {
+        let mut long = notice();
+        let store = "ñ".repeat(300);
+        long.store = &store;
+        for lang in LANGS {
+            let (subject, body) = paid_notice(lang, &long);
+            assert!(subject.is_ascii() && subject.len() < 100 && !subject.contains('\n'), "{subject}");
+            assert!(subject.starts_with(|c: char| c.is_ascii_alphanumeric()), "{subject}");
+            assert!(body.contains("1DF1S-3MA79") && body.contains("1325000001"), "{body}");
+        }
+    }
 
     fn ctx() -> MessageContext<'static> {
         MessageContext {
@@ -483,11 +589,18 @@ mod tests {
         let mut expected: BTreeSet<String> = DOCUMENTED.iter().map(|(s, d)| format!("{s}-{d}")).collect();
         expected.extend(STATUSES.iter().map(|s| format!("status-{s}")));
         expected.extend([UNKNOWN_STATUS.to_owned(), DEBIT.to_owned()]);
-        assert_eq!(expected.len(), DOCUMENTED.len() + STATUSES.len() + 2, "ids are unique");
+        expected.extend(NOTICE.iter().map(|id| (*id).to_owned()));
+        assert_eq!(expected.len(), DOCUMENTED.len() + STATUSES.len() + 2 + NOTICE.len(), "ids are unique");
         assert_eq!(reference.keys().cloned().collect::<BTreeSet<_>>(), expected);
         let given = ["amount", "payment_method", "installments", "statement_descriptor"];
         for (id, vars) in &reference {
-            let allowed: &[&str] = if id == DEBIT { &["brand"] } else { &given };
+            let allowed: &[&str] = if id == DEBIT {
+                &["brand"]
+            } else if NOTICE.contains(&id.as_str()) {
+                &NOTICE_VARIABLES
+            } else {
+                &given
+            };
             assert!(vars.iter().all(|v| allowed.contains(&v.as_str())), "{id} uses {vars:?}");
         }
     }
@@ -495,13 +608,14 @@ mod tests {
     #[test]
     fn resources_load_and_format_cleanly() {
         let given = ["amount", "payment_method", "installments", "statement_descriptor", "brand"];
+        let given: Vec<&str> = given.into_iter().chain(NOTICE_VARIABLES).collect();
         for lang in LANGS {
             let resource = FluentResource::try_new(lang.source().to_owned()).map_err(|(_, e)| e).expect("parses");
             let mut bundle = FluentBundle::new_concurrent(vec![lang.code().parse().expect("language id")]);
             bundle.set_use_isolating(false);
             bundle.add_resource(resource).expect("no duplicate ids");
             let mut args = FluentArgs::new();
-            for name in given {
+            for &name in &given {
                 args.set(name, "x");
             }
             for id in variables(lang.source()).keys() {
