@@ -17,6 +17,7 @@ mod functions {
 }
 mod fuzz;
 mod helpers;
+mod lifecycle;
 mod paying;
 mod status_lookup;
 mod webhooks;

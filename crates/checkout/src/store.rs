@@ -12,8 +12,12 @@
 //!   maps to one order, however many requests race.
 //! - `acquire_attempt` leases the right to call Mercado Pago for an order, so
 //!   concurrent duplicates wait for the first attempt instead of calling too.
-//! - `apply_payment` moves an order only to a strictly newer `date_last_updated`:
-//!   replays and out-of-order deliveries never move it backwards.
+//! - `apply_payment` moves an order only to a strictly newer `date_last_updated`, and only
+//!   along the payment lifecycle (`#status IN (<the statuses that may become the new one>)`,
+//!   from `OrderStatus::may_become`): replays and out-of-order deliveries never move it
+//!   backwards, and a paid order is never un-paid, however many deliveries race.
+//! - `record_anomaly` records a newer state the lifecycle refuses (`last_anomaly`,
+//!   `anomaly_count`), once, without touching the status or the event.
 //! - `claim_paid_event` lets exactly one caller publish the "order paid" event.
 
 //!
@@ -29,8 +33,8 @@ use aws_sdk_dynamodb::types::{
     ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem,
 };
 use domain::order::{
-    Applied, Begin, Failure, IDEMPOTENCY_RETENTION, NewOrder, Order, OrderId, OrderStatus, PAID_EVENT_LEASE,
-    PaidEventState, PaymentUpdate, epoch_ms, lease_until_ms,
+    Anomaly, AnomalyRecord, Applied, Begin, Failure, IDEMPOTENCY_RETENTION, NewOrder, Order, OrderId, OrderStatus,
+    PAID_EVENT_LEASE, PaidEventState, PaymentUpdate, epoch_ms, lease_until_ms,
 };
 use domain::ports::{OrderRepository, StoreError};
 use serde::{Deserialize, Serialize};
@@ -92,6 +96,32 @@ struct IdempotencyItem {
     created_at: String,
     /// Epoch seconds (the table's TTL attribute).
     expires_at: i64,
+}
+
+/// The condition "the order's `#status` may become `next`" ([`OrderStatus::predecessors`]), and
+/// its values: `#status IN (<the known statuses that may become it>)`, or any unknown status
+/// when an unknown one may (`NOT (#status IN (<every known status>))`).
+fn may_become_condition(next: &OrderStatus) -> (String, Vec<(String, AttributeValue)>) {
+    let before = next.predecessors();
+    let mut values = Vec::new();
+    let mut list = |prefix: &str, statuses: &[OrderStatus]| {
+        let names: Vec<String> = statuses
+            .iter()
+            .enumerate()
+            .map(|(i, status)| {
+                let name = format!(":{prefix}{i}");
+                values.push((name.clone(), s(status.as_str())));
+                name
+            })
+            .collect();
+        names.join(", ")
+    };
+    // `known` always holds `created` (a new order may take any status), so the list is never empty.
+    let mut condition = format!("#status IN ({})", list("from", &before.known));
+    if before.unknown {
+        condition = format!("{condition} OR NOT (#status IN ({}))", list("known", &OrderStatus::KNOWN));
+    }
+    (format!("({condition})"), values)
 }
 
 fn from_item(item: Item) -> Result<Order, StoreError> {
@@ -319,10 +349,11 @@ impl OrderRepository for OrderStore {
     }
 
     /// Applies a payment state if it is strictly newer than the stored one (by Mercado Pago's
-    /// `date_last_updated`) and belongs to the same payment ([`Order::accepts`], enforced in the
-    /// condition). The first approval also claims the "order paid" event for the caller, in the
-    /// same write: one round trip instead of two on the common path, and still exactly one
-    /// claimant, because only one caller can apply a given state.
+    /// `date_last_updated`), belongs to the same payment, and its status may follow the stored
+    /// one ([`Order::accepts`], all enforced in the condition, so no delivery racing this one can
+    /// slip a refused transition past it). The first approval also claims the "order paid" event
+    /// for the caller, in the same write: one round trip instead of two on the common path, and
+    /// still exactly one claimant, because only one caller can apply a given state.
     async fn apply_payment(&self, order_id: &OrderId, update: &PaymentUpdate) -> Result<Applied, StoreError> {
         let now = OffsetDateTime::now_utc();
         let mut expression = String::from(
@@ -340,13 +371,14 @@ impl OrderRepository for OrderStore {
             );
         }
         expression.push_str(" REMOVE attempt_lease_until");
+        let (lifecycle, lifecycle_values) = may_become_condition(&update.status);
         let mut request = self
             .update(order_id)
             .update_expression(expression)
-            .condition_expression(
+            .condition_expression(format!(
                 "attribute_exists(pk) AND (attribute_not_exists(mp_last_updated) OR mp_last_updated < :t) \
-                 AND (attribute_not_exists(payment_id) OR payment_id = :pid)",
-            )
+                 AND (attribute_not_exists(payment_id) OR payment_id = :pid) AND {lifecycle}"
+            ))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":status", s(update.status.as_str()))
@@ -355,6 +387,9 @@ impl OrderRepository for OrderStore {
             .expression_attribute_values(":t", n(update.mp_last_updated_ms))
             .expression_attribute_values(":now", s(rfc3339(now)))
             .expression_attribute_values(":now_ms", n(epoch_ms(now)));
+        for (name, value) in lifecycle_values {
+            request = request.expression_attribute_values(name, value);
+        }
         if approved {
             request = request
                 .expression_attribute_values(":claimed", s(PaidEventState::Claimed.as_str()))
@@ -371,11 +406,65 @@ impl OrderRepository for OrderStore {
                 None => Applied::NotFound,
             }),
             Err(e) => match e.into_service_error() {
-                // The stored state is as new or newer (or another payment's): the failed
-                // condition hands back the item, so no second read is needed.
+                // The stored state is as new or newer (or another payment's), or its status may
+                // not become this one: the failed condition hands back the item, so no second
+                // read is needed (`settle` tells the cases apart with `Order::refuses`).
                 UpdateItemError::ConditionalCheckFailedException(failed) => match failed.item {
                     Some(item) => Ok(Applied::Stale(from_item(item)?)),
                     None => Ok(Applied::NotFound),
+                },
+                other => Err(StoreError::Unavailable(Box::new(other))),
+            },
+        }
+    }
+
+    /// Sets `last_anomaly` to the refused state and counts it, in one conditional write: only
+    /// while the order is in `from`, the state is newer than the applied one (same payment), and
+    /// newer than the last recorded anomaly. Status, payment state and event stay as they are.
+    async fn record_anomaly(
+        &self,
+        order_id: &OrderId,
+        from: &OrderStatus,
+        update: &PaymentUpdate,
+    ) -> Result<AnomalyRecord, StoreError> {
+        if from.may_become(&update.status) {
+            // Not a refusal (the caller's contract): nothing to record.
+            return Ok(self.get(order_id).await?.map_or(AnomalyRecord::NotFound, AnomalyRecord::Unchanged));
+        }
+        let now = OffsetDateTime::now_utc();
+        let anomaly = serde_dynamo::to_attribute_value(Anomaly::new(from, update, now)).map_err(corrupt)?;
+        let result = self
+            .update(order_id)
+            .update_expression(
+                "SET last_anomaly = :anomaly, anomaly_count = if_not_exists(anomaly_count, :zero) + :one, \
+                 checked_at = :now_ms",
+            )
+            .condition_expression(
+                "attribute_exists(pk) AND #status = :from \
+                 AND (attribute_not_exists(mp_last_updated) OR mp_last_updated < :t) \
+                 AND (attribute_not_exists(payment_id) OR payment_id = :pid) \
+                 AND (attribute_not_exists(last_anomaly) OR last_anomaly.mp_last_updated < :t)",
+            )
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":anomaly", anomaly)
+            .expression_attribute_values(":from", s(from.as_str()))
+            .expression_attribute_values(":t", n(update.mp_last_updated_ms))
+            .expression_attribute_values(":pid", n(update.payment_id))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":now_ms", n(epoch_ms(now)))
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(match from_attributes(out.attributes)? {
+                Some(order) => AnomalyRecord::Recorded(order),
+                None => AnomalyRecord::NotFound,
+            }),
+            Err(e) => match e.into_service_error() {
+                UpdateItemError::ConditionalCheckFailedException(failed) => match failed.item {
+                    Some(item) => Ok(AnomalyRecord::Unchanged(from_item(item)?)),
+                    None => Ok(AnomalyRecord::NotFound),
                 },
                 other => Err(StoreError::Unavailable(Box::new(other))),
             },
@@ -490,6 +579,74 @@ mod tests {
         assert_eq!(item.get("status"), Some(&s("created")));
         assert_eq!(item.get("attempt_lease_until"), Some(&n(42)));
         assert!(!item.contains_key("payment_id"), "absent, not null: conditions test attribute_not_exists");
+        assert_eq!(from_item(item).expect("order"), order);
+    }
+
+    #[test]
+    fn the_lifecycle_condition_lists_the_statuses_that_may_become_the_new_one() {
+        let (condition, values) = may_become_condition(&OrderStatus::Pending);
+        assert_eq!(
+            condition,
+            "(#status IN (:from0, :from1, :from2, :from3, :from4) OR NOT (#status IN (:known0, :known1, :known2, \
+             :known3, :known4, :known5, :known6, :known7, :known8, :known9, :known10)))"
+        );
+        let from: Vec<_> =
+            values.iter().filter(|(k, _)| k.starts_with(":from")).filter_map(|(_, v)| v.as_s().ok()).collect();
+        assert_eq!(from, ["created", "failed", "pending", "authorized", "in_process"]);
+        assert_eq!(values.len(), 5 + OrderStatus::KNOWN.len());
+
+        let (condition, values) = may_become_condition(&OrderStatus::Refunded);
+        assert!(condition.contains("OR NOT (#status IN (:known0"), "an unknown status may become refunded");
+        let from: Vec<_> =
+            values.iter().filter(|(k, _)| k.starts_with(":from")).filter_map(|(_, v)| v.as_s().ok()).collect();
+        assert!(from.contains(&&"approved".to_owned()) && from.contains(&&"in_mediation".to_owned()));
+        assert!(!from.contains(&&"rejected".to_owned()) && !from.contains(&&"charged_back".to_owned()));
+        // Every status, known or not, gets a condition it can be checked against.
+        for next in OrderStatus::KNOWN.into_iter().chain([OrderStatus::Other("x".into())]) {
+            let (condition, values) = may_become_condition(&next);
+            assert!(condition.starts_with("(#status IN (:from0"), "{next}: {condition}");
+            for (name, _) in &values {
+                assert!(condition.contains(name.as_str()), "{next}: {name} unused");
+            }
+        }
+    }
+
+    #[test]
+    fn an_order_with_an_anomaly_survives_its_item_mapping() {
+        let mut order = Order::create(
+            NewOrder {
+                idempotency_key: "k".into(),
+                request_hash: "h".into(),
+                lines: vec![],
+                amount: Decimal::new(1_850_000, 2),
+                currency_id: "ARS".into(),
+                lang: Lang::Es,
+                payment_method_id: "visa".into(),
+                installments: 1,
+            },
+            OffsetDateTime::UNIX_EPOCH,
+            0,
+        );
+        let update = PaymentUpdate {
+            payment_id: 7,
+            status: OrderStatus::Pending,
+            status_detail: "pending_contingency".into(),
+            mp_last_updated_ms: 11,
+        };
+        order.status = OrderStatus::Approved;
+        order.last_anomaly = Some(Anomaly::new(&OrderStatus::Approved, &update, OffsetDateTime::UNIX_EPOCH));
+        order.anomaly_count = 3;
+        let item: Item = serde_dynamo::to_item(OrderItem {
+            pk: order_key(&order.order_id),
+            kind: "order",
+            attempts: 1,
+            order: &order,
+        })
+        .expect("item");
+        let anomaly = item.get("last_anomaly").and_then(|v| v.as_m().ok()).expect("a map");
+        assert_eq!(anomaly.get("mp_last_updated"), Some(&n(11)), "the path record_anomaly's condition reads");
+        assert_eq!(anomaly.get("status"), Some(&s("pending")));
+        assert_eq!(item.get("anomaly_count"), Some(&n(3)));
         assert_eq!(from_item(item).expect("order"), order);
     }
 

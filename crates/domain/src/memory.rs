@@ -1,5 +1,6 @@
 //! In-memory ports for the domain's unit tests: the same rules as the DynamoDB and SNS adapters
-//! (one order per key, one attempt lease, monotonic states, one event claimant), in a mutex.
+//! (one order per key, one attempt lease, monotonic states along the lifecycle, refused states
+//! recorded, one event claimant), in a mutex.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -10,8 +11,8 @@ use time::OffsetDateTime;
 
 use crate::messages::Lang;
 use crate::order::{
-    Applied, Begin, Failure, NewOrder, Order, OrderId, OrderStatus, PAID_EVENT_LEASE, PaidEventState, PaymentUpdate,
-    epoch_ms, lease_until_ms,
+    Anomaly, AnomalyRecord, Applied, Begin, Failure, NewOrder, Order, OrderId, OrderStatus, PAID_EVENT_LEASE,
+    PaidEventState, PaymentUpdate, epoch_ms, lease_until_ms,
 };
 use crate::payment::{ChargeRequest, ProviderError, ProviderPayment};
 use crate::ports::{EventsError, OrderEvents, OrderRepository, PaymentProvider, StoreError};
@@ -143,6 +144,31 @@ impl OrderRepository for MemoryOrders {
                 let claimed = order.paid_event_claim.as_deref() == Some(token.as_str());
                 Applied::Updated { order, claimed }
             }
+        })
+    }
+
+    async fn record_anomaly(
+        &self,
+        order_id: &OrderId,
+        from: &OrderStatus,
+        update: &PaymentUpdate,
+    ) -> Result<AnomalyRecord, StoreError> {
+        let now = OffsetDateTime::now_utc();
+        let result = self.update(order_id, |o| {
+            let record = o.status == *from
+                && o.refuses(update)
+                && o.last_anomaly.as_ref().is_none_or(|a| a.mp_last_updated_ms < update.mp_last_updated_ms);
+            if record {
+                o.last_anomaly = Some(Anomaly::new(from, update, now));
+                o.anomaly_count = o.anomaly_count.saturating_add(1);
+                o.checked_at_ms = Some(epoch_ms(now));
+            }
+            record
+        });
+        Ok(match result {
+            None => AnomalyRecord::NotFound,
+            Some((order, true)) => AnomalyRecord::Recorded(order),
+            Some((order, false)) => AnomalyRecord::Unchanged(order),
         })
     }
 

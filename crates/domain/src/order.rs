@@ -2,8 +2,11 @@
 //!
 //! An order is created for one `Idempotency-Key` ([`NewOrder`]), in [`OrderStatus::Created`].
 //! It then takes either [`OrderStatus::Failed`] (the payment provider refused the request) or the
-//! payment's status, which moves only forward in the provider's time: a state is applied only if
-//! its `date_last_updated` is strictly newer than the applied one ([`Order::accepts`]). The first
+//! payment's status, which moves only forward, in two senses ([`Order::accepts`]): in the
+//! provider's time (a state is applied only if its `date_last_updated` is strictly newer than the
+//! applied one) and along Mercado Pago's payment lifecycle ([`OrderStatus::may_become`]: a paid
+//! order is never un-paid, a rejected one never paid). A newer state the lifecycle does not allow
+//! is not applied: it is recorded on the order as an [`Anomaly`] ([`Order::refuses`]). The first
 //! time an order becomes approved, an "order paid" event becomes due ([`PaidEvent`]), and exactly
 //! one caller publishes it (`crate::settle`).
 //!
@@ -188,6 +191,90 @@ impl OrderStatus {
         }
     }
 
+    /// Every status this version knows (all but [`OrderStatus::Other`]): the rows of the
+    /// transition table ([`OrderStatus::may_become`]).
+    pub const KNOWN: [OrderStatus; 11] = [
+        OrderStatus::Created,
+        OrderStatus::Failed,
+        OrderStatus::Pending,
+        OrderStatus::Approved,
+        OrderStatus::Authorized,
+        OrderStatus::InProcess,
+        OrderStatus::InMediation,
+        OrderStatus::Rejected,
+        OrderStatus::Cancelled,
+        OrderStatus::Refunded,
+        OrderStatus::ChargedBack,
+    ];
+
+    /// Whether an order in this status may take a (newer) payment state with status `next`: the
+    /// order state machine, Mercado Pago's payment lifecycle. The one place the transitions are
+    /// written; the DynamoDB adapter derives its condition from it ([`OrderStatus::predecessors`]).
+    ///
+    /// | from | may become |
+    /// |---|---|
+    /// | `created`, `pending`, `in_process`, `authorized` | any status |
+    /// | `approved` | `approved`, `in_mediation`, `refunded`, `charged_back` |
+    /// | `in_mediation` | `in_mediation`, `approved`, `refunded`, `charged_back` |
+    /// | `rejected`, `cancelled`, `refunded`, `charged_back` | only the same status |
+    /// | `failed` (ours), unknown ([`OrderStatus::Other`]) | any status (our choice) |
+    ///
+    /// The same status is always allowed (a newer state of it: a new `status_detail`, such as
+    /// `approved`/`partially_refunded` after a partial refund, `charged_back`/`reimbursed`).
+    ///
+    /// Sources (Mercado Pago's docs):
+    /// - the statuses and what each means: the payment reference,
+    ///   <https://www.mercadopago.com.ar/developers/en/reference/payments/_payments_id/get>, and
+    ///   the SDK's `PaymentStatus`
+    ///   (<https://github.com/mercadopago/sdk-dotnet/blob/master/src/MercadoPago/Resource/Payment/PaymentStatus.cs>:
+    ///   `in_mediation` "a dispute has been initiated by the buyer", `charged_back` "a chargeback
+    ///   was initiated on the buyer's credit card", `refunded` "fully refunded");
+    /// - `status`/`status_detail` pairs (`approved`/`partially_refunded`, `authorized`/`pending_capture`,
+    ///   `cancelled`/`expired`, `refunded`/`by_admin`, `charged_back`/`settled`|`reimbursed`|`in_process`):
+    ///   <https://www.mercadopago.com.mx/developers/en/docs/checkout-api-payments/response-handling/query-results>;
+    /// - `pending`/`in_process` settle to `approved` or `rejected` (same page), `authorized` is
+    ///   captured to `approved`
+    ///   (<https://www.mercadopago.com.mx/developers/en/docs/checkout-api-payments/payment-management/capture-authorized-payment>);
+    /// - only `pending`, `in_process` and `authorized` payments can be cancelled
+    ///   (<https://www.mercadopago.com.co/developers/es/reference/online-payments/checkout-pro/create-cancellation/put>),
+    ///   only `approved` ones refunded, in full (`refunded`) or in part (still `approved`)
+    ///   (<https://www.mercadopago.com.br/developers/en/guides/manage-account/account/cancellations-and-refunds>).
+    ///
+    /// Our choice, where the docs are silent:
+    /// - the open statuses (`created`, `pending`, `in_process`, `authorized`) may become any
+    ///   status, not only the documented next ones: nothing has been paid or announced yet, and
+    ///   the provider's newer word is the best we have;
+    /// - disputes and chargebacks happen to paid payments, so `approved` may become
+    ///   `in_mediation` or `charged_back`; a dispute ends `approved` (the seller won),
+    ///   `refunded` or `charged_back`;
+    /// - `rejected`, `cancelled`, `refunded` and `charged_back` are final: no documented path
+    ///   leaves them;
+    /// - `failed` (ours: the provider refused the request, so there was no payment) may become
+    ///   any status: a payment for the order exists after all, and it is the truth;
+    /// - an unknown status ([`OrderStatus::Other`], one Mercado Pago may add) is treated as open
+    ///   in both directions: an open order may take it and it may become anything, but it never
+    ///   replaces `approved`, `in_mediation` or a final status (a paid order is never un-paid by a
+    ///   status we cannot read; the refusal is recorded and logged for a person to look at).
+    pub fn may_become(&self, next: &OrderStatus) -> bool {
+        use OrderStatus as S;
+        match self {
+            S::Created | S::Failed | S::Pending | S::InProcess | S::Authorized | S::Other(_) => true,
+            S::Approved | S::InMediation => {
+                matches!(next, S::Approved | S::InMediation | S::Refunded | S::ChargedBack)
+            }
+            S::Rejected | S::Cancelled | S::Refunded | S::ChargedBack => next == self,
+        }
+    }
+
+    /// The statuses an order may be in to take a payment state with this status (the inverse
+    /// of [`OrderStatus::may_become`]), as a store's condition needs them.
+    pub fn predecessors(&self) -> Predecessors {
+        Predecessors {
+            known: OrderStatus::KNOWN.into_iter().filter(|from| from.may_become(self)).collect(),
+            unknown: OrderStatus::Other(String::new()).may_become(self),
+        }
+    }
+
     /// Whether the provider may still change the outcome on its own: `false` for
     /// `failed`, `approved`, `rejected`, `cancelled`, `refunded` and `charged_back` (a refund or
     /// chargeback of an approved payment is a merchant action we learn of by webhook).
@@ -219,6 +306,62 @@ impl From<String> for OrderStatus {
 impl From<OrderStatus> for String {
     fn from(value: OrderStatus) -> Self {
         value.as_str().to_owned()
+    }
+}
+
+/// The statuses from which an order may take a given status ([`OrderStatus::predecessors`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Predecessors {
+    /// The known statuses ([`OrderStatus::KNOWN`]) that may become it, in that order.
+    pub known: Vec<OrderStatus>,
+    /// Whether an unknown status ([`OrderStatus::Other`]) may become it.
+    pub unknown: bool,
+}
+
+impl Predecessors {
+    /// Whether an order in `status` may take it.
+    pub fn contains(&self, status: &OrderStatus) -> bool {
+        match status {
+            OrderStatus::Other(_) => self.unknown,
+            known => self.known.contains(known),
+        }
+    }
+}
+
+/// How many payment states an order refused (each newer than its own, each not a transition
+/// [`OrderStatus::may_become`] allows), and the last one ([`Order::last_anomaly`]).
+///
+/// Our choice: only the newest refused state is kept, with a count of all of them, so the order
+/// item stays bounded however often the provider misbehaves; each one is also logged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Anomaly {
+    /// The order's status, which it kept.
+    pub from_status: OrderStatus,
+    /// The refused status.
+    pub status: OrderStatus,
+    /// The refused state's `status_detail`.
+    pub status_detail: String,
+    /// The provider's payment id.
+    pub payment_id: u64,
+    /// The refused state's `date_last_updated`, epoch ms.
+    #[serde(rename = "mp_last_updated")]
+    pub mp_last_updated_ms: i64,
+    /// When it was seen (RFC 3339).
+    #[serde(with = "time::serde::rfc3339")]
+    pub seen_at: OffsetDateTime,
+}
+
+impl Anomaly {
+    /// The anomaly of an order in `from` refusing `update`, seen at `seen_at`.
+    pub fn new(from: &OrderStatus, update: &PaymentUpdate, seen_at: OffsetDateTime) -> Anomaly {
+        Anomaly {
+            from_status: from.clone(),
+            status: update.status.clone(),
+            status_detail: update.status_detail.clone(),
+            payment_id: update.payment_id,
+            mp_last_updated_ms: update.mp_last_updated_ms,
+            seen_at,
+        }
     }
 }
 
@@ -366,6 +509,16 @@ pub struct Order {
     /// Why the request failed, for [`OrderStatus::Failed`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<Failure>,
+    /// The newest payment state the order refused ([`Order::refuses`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_anomaly: Option<Anomaly>,
+    /// How many payment states the order refused.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub anomaly_count: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl Order {
@@ -387,6 +540,8 @@ impl Order {
             paid_event_claim_until: None,
             paid_event_claim: None,
             failure: None,
+            last_anomaly: None,
+            anomaly_count: 0,
         }
     }
 
@@ -407,12 +562,25 @@ impl Order {
         })
     }
 
-    /// Whether a payment state may be applied: it belongs to this order's payment (or the
-    /// order has none yet) and is strictly newer than the applied one. The DynamoDB adapter
-    /// enforces the same rule atomically in its condition expression.
-    pub fn accepts(&self, update: &PaymentUpdate) -> bool {
+    /// Whether a payment state is newer than the order's: it belongs to this order's payment
+    /// (or the order has none yet) and its date is strictly newer than the applied one.
+    pub fn is_newer(&self, update: &PaymentUpdate) -> bool {
         self.payment_id.is_none_or(|id| id == update.payment_id)
             && self.mp_last_updated_ms.is_none_or(|t| t < update.mp_last_updated_ms)
+    }
+
+    /// Whether a payment state may be applied: it is newer ([`Order::is_newer`]) and the
+    /// lifecycle allows its status after the order's ([`OrderStatus::may_become`]). The
+    /// DynamoDB adapter enforces the same rule atomically in its condition expression.
+    pub fn accepts(&self, update: &PaymentUpdate) -> bool {
+        self.is_newer(update) && self.status.may_become(&update.status)
+    }
+
+    /// Whether a payment state is an anomaly: newer than the order's, but a transition the
+    /// lifecycle does not allow (a paid order reported `pending`). It is not applied; it is
+    /// recorded ([`Anomaly`]).
+    pub fn refuses(&self, update: &PaymentUpdate) -> bool {
+        self.is_newer(update) && !self.status.may_become(&update.status)
     }
 }
 
@@ -451,8 +619,21 @@ pub enum Applied {
         /// Whether the caller holds the event's claim.
         claimed: bool,
     },
-    /// The order already had this or a newer state (a replay, or out of order): unchanged.
+    /// The order already had this or a newer state (a replay, or out of order), or the state is
+    /// newer but its status may not follow the order's ([`Order::refuses`]): unchanged.
     Stale(Order),
+    /// No such order.
+    NotFound,
+}
+
+/// Result of recording a refused payment state (`OrderRepository::record_anomaly`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnomalyRecord {
+    /// This call recorded it: the order after the write.
+    Recorded(Order),
+    /// Not recorded, and the order as it is: it was recorded already (or a newer anomaly was),
+    /// the order's status is no longer the one given, or the state is no longer newer.
+    Unchanged(Order),
     /// No such order.
     NotFound,
 }
@@ -524,6 +705,150 @@ mod tests {
         assert!(!applied.accepts(&update(7, 9)), "out of order");
         assert!(applied.accepts(&update(7, 11)));
         assert!(!applied.accepts(&update(8, 11)), "another payment");
+    }
+
+    /// Every status a transition test walks: the known ones and an unknown one.
+    fn every_status() -> Vec<OrderStatus> {
+        OrderStatus::KNOWN.into_iter().chain([OrderStatus::Other("something_new".into())]).collect()
+    }
+
+    #[test]
+    fn the_transition_table_is_mercado_pagos_lifecycle() {
+        // Each row: from, and every status it may become (written out, not computed).
+        let open = "created failed pending approved authorized in_process in_mediation rejected cancelled refunded charged_back something_new";
+        let table = [
+            ("created", open),
+            ("failed", open),
+            ("pending", open),
+            ("in_process", open),
+            ("authorized", open),
+            ("something_new", open),
+            ("approved", "approved in_mediation refunded charged_back"),
+            ("in_mediation", "approved in_mediation refunded charged_back"),
+            ("rejected", "rejected"),
+            ("cancelled", "cancelled"),
+            ("refunded", "refunded"),
+            ("charged_back", "charged_back"),
+        ];
+        assert_eq!(table.len(), every_status().len(), "one row per status");
+        for (from, allowed) in table {
+            let from = OrderStatus::parse(from);
+            let allowed: Vec<&str> = allowed.split(' ').collect();
+            for next in every_status() {
+                assert_eq!(from.may_become(&next), allowed.contains(&next.as_str()), "{from} -> {next}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_paid_order_is_never_unpaid_and_a_final_one_never_reopens() {
+        for next in ["created", "failed", "pending", "in_process", "authorized", "rejected", "cancelled", "other"] {
+            assert!(!OrderStatus::Approved.may_become(&OrderStatus::parse(next)), "approved -> {next}");
+            assert!(!OrderStatus::InMediation.may_become(&OrderStatus::parse(next)), "in_mediation -> {next}");
+        }
+        for from in ["rejected", "cancelled", "refunded", "charged_back"] {
+            let from = OrderStatus::parse(from);
+            assert!(!from.may_become(&OrderStatus::Approved), "{from} -> approved");
+            assert!(!from.may_become(&OrderStatus::Pending), "{from} -> pending");
+        }
+        // The documented paths.
+        let path = |from: OrderStatus, next: OrderStatus| assert!(from.may_become(&next), "{from} -> {next}");
+        path(OrderStatus::Pending, OrderStatus::Approved);
+        path(OrderStatus::InProcess, OrderStatus::Rejected);
+        path(OrderStatus::Authorized, OrderStatus::Approved);
+        path(OrderStatus::Authorized, OrderStatus::Cancelled);
+        path(OrderStatus::Approved, OrderStatus::Refunded);
+        path(OrderStatus::Approved, OrderStatus::ChargedBack);
+        path(OrderStatus::Approved, OrderStatus::InMediation);
+        path(OrderStatus::InMediation, OrderStatus::Approved);
+    }
+
+    #[test]
+    fn every_status_may_take_a_newer_state_of_itself() {
+        for status in every_status() {
+            assert!(status.may_become(&status), "{status}");
+        }
+    }
+
+    #[test]
+    fn predecessors_are_the_inverse_of_the_table() {
+        for next in every_status() {
+            let before = next.predecessors();
+            assert!(before.known.contains(&OrderStatus::Created), "a new order may take {next}");
+            for from in every_status() {
+                assert_eq!(before.contains(&from), from.may_become(&next), "{from} -> {next}");
+            }
+        }
+        assert_eq!(
+            OrderStatus::Pending.predecessors(),
+            Predecessors {
+                known: vec![
+                    OrderStatus::Created,
+                    OrderStatus::Failed,
+                    OrderStatus::Pending,
+                    OrderStatus::Authorized,
+                    OrderStatus::InProcess
+                ],
+                unknown: true
+            }
+        );
+    }
+
+    /// What `settle` relies on: a status that refuses `next` can only move to statuses that
+    /// refuse it too, so a refusal never turns into an acceptance under a racing writer.
+    #[test]
+    fn refusing_a_status_is_kept_by_every_allowed_move() {
+        for next in every_status() {
+            for from in every_status().into_iter().filter(|f| !f.may_become(&next)) {
+                for moved in every_status().into_iter().filter(|m| from.may_become(m)) {
+                    assert!(!moved.may_become(&next), "{from} refuses {next}, but {from} -> {moved} accepts it");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn newer_states_are_accepted_or_refused_by_the_lifecycle() {
+        let update = |status, t| PaymentUpdate {
+            payment_id: 7,
+            status,
+            status_detail: "pending_contingency".into(),
+            mp_last_updated_ms: t,
+        };
+        let paid =
+            Order { status: OrderStatus::Approved, payment_id: Some(7), mp_last_updated_ms: Some(10), ..order() };
+        assert!(paid.refuses(&update(OrderStatus::Pending, 11)) && !paid.accepts(&update(OrderStatus::Pending, 11)));
+        assert!(!paid.refuses(&update(OrderStatus::Pending, 9)), "an older state is stale, not an anomaly");
+        assert!(!paid.refuses(&update(OrderStatus::Pending, 10)), "nor is a replay");
+        assert!(paid.accepts(&update(OrderStatus::Refunded, 11)) && !paid.refuses(&update(OrderStatus::Refunded, 11)));
+        assert!(paid.accepts(&update(OrderStatus::Approved, 11)), "a new status_detail (partially_refunded)");
+        let foreign = PaymentUpdate { payment_id: 8, ..update(OrderStatus::Pending, 11) };
+        assert!(!paid.refuses(&foreign) && !paid.accepts(&foreign), "another payment is neither");
+    }
+
+    #[test]
+    fn an_anomaly_is_stored_under_its_attribute_names() {
+        let update = PaymentUpdate {
+            payment_id: 7,
+            status: OrderStatus::Pending,
+            status_detail: "pending_contingency".into(),
+            mp_last_updated_ms: 11,
+        };
+        let anomaly = Anomaly::new(&OrderStatus::Approved, &update, OffsetDateTime::UNIX_EPOCH);
+        let o = Order { last_anomaly: Some(anomaly.clone()), anomaly_count: 2, ..order() };
+        let json = serde_json::to_value(&o).expect("json");
+        assert_eq!(
+            json["last_anomaly"],
+            serde_json::json!({"from_status": "approved", "status": "pending", "status_detail": "pending_contingency",
+                               "payment_id": 7, "mp_last_updated": 11, "seen_at": "1970-01-01T00:00:00Z"})
+        );
+        assert_eq!(json["anomaly_count"], 2);
+        assert_eq!(serde_json::from_value::<Order>(json).expect("order"), o);
+        let clean = serde_json::to_value(order()).expect("json");
+        assert!(
+            clean.get("last_anomaly").is_none() && clean.get("anomaly_count").is_none(),
+            "absent until one happens"
+        );
     }
 
     #[test]

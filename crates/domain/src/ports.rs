@@ -8,7 +8,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use crate::order::{Applied, Begin, Failure, NewOrder, Order, OrderId, PaymentUpdate};
+use crate::order::{AnomalyRecord, Applied, Begin, Failure, NewOrder, Order, OrderId, OrderStatus, PaymentUpdate};
 use crate::payment::{ChargeRequest, ProviderError, ProviderPayment};
 
 /// Any infrastructure error, kept as the `#[source]` of ours.
@@ -58,13 +58,26 @@ pub trait OrderRepository: Send + Sync {
         failure: &Failure,
     ) -> impl Future<Output = Result<Option<Order>, StoreError>> + Send;
 
-    /// Applies a payment state if [`Order::accepts`] it; the first approval also claims the
-    /// "order paid" event for the caller.
+    /// Applies a payment state if [`Order::accepts`] it (newer, and a transition the lifecycle
+    /// allows: the check and the write are one atomic step); the first approval also claims the
+    /// "order paid" event for the caller. Otherwise [`Applied::Stale`] with the order as it is.
     fn apply_payment(
         &self,
         order_id: &OrderId,
         update: &PaymentUpdate,
     ) -> impl Future<Output = Result<Applied, StoreError>> + Send;
+
+    /// Records a payment state the order refuses ([`Order::refuses`]) as its
+    /// [`Order::last_anomaly`] (and counts it), leaving its status, payment state and event
+    /// alone; atomically, only if the order is still in `from` (the status that refused it, as
+    /// the caller read it), the state is still newer than the order's, and it is newer than the
+    /// last recorded anomaly (so replays record it once).
+    fn record_anomaly(
+        &self,
+        order_id: &OrderId,
+        from: &OrderStatus,
+        update: &PaymentUpdate,
+    ) -> impl Future<Output = Result<AnomalyRecord, StoreError>> + Send;
 
     /// Records that the payment was just read from the provider.
     fn touch_checked(&self, order_id: &OrderId) -> impl Future<Output = Result<Option<Order>, StoreError>> + Send;

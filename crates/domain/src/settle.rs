@@ -2,7 +2,7 @@
 //! all three functions: `process_payment` (the create answer), `notifications` (webhooks) and
 //! `payment_status` (polling), so every path follows the same rules.
 
-use crate::order::{Applied, Order, PAID_EVENT_LEASE, PaidEvent, epoch_ms};
+use crate::order::{AnomalyRecord, Applied, Order, PAID_EVENT_LEASE, PaidEvent, PaymentUpdate, epoch_ms};
 use crate::payment::ProviderPayment;
 use crate::ports::{EventsError, OrderEvents, OrderRepository, StoreError};
 
@@ -13,6 +13,11 @@ pub enum Settled {
     Updated(Order),
     /// The order already had this state or a newer one.
     Stale(Order),
+    /// The payment's state is newer, but its status may not follow the order's
+    /// (`OrderStatus::may_become`: a paid order reported `pending`): the order keeps its status
+    /// and event, and the refused state is its `last_anomaly` (recorded once, logged as a
+    /// warning when recorded).
+    Refused(Order),
     /// The payment does not belong to this order as recorded (different amount, currency,
     /// reference or payment id), or has no date: ignored and logged.
     Mismatch(Order),
@@ -24,7 +29,7 @@ impl Settled {
     /// The order after settling, if there is one.
     pub fn order(&self) -> Option<&Order> {
         match self {
-            Settled::Updated(o) | Settled::Stale(o) | Settled::Mismatch(o) => Some(o),
+            Settled::Updated(o) | Settled::Stale(o) | Settled::Refused(o) | Settled::Mismatch(o) => Some(o),
             Settled::NotFound => None,
         }
     }
@@ -41,8 +46,9 @@ pub enum SettleError {
     Events(#[from] EventsError),
 }
 
-/// Applies `payment` to `order` (monotonically) and publishes "order paid" if the order became,
-/// or is still waiting to be announced as, approved.
+/// Applies `payment` to `order` (monotonically, along the lifecycle) and publishes "order paid"
+/// if the order became, or is still waiting to be announced as, approved. A newer state the
+/// lifecycle refuses is recorded on the order instead ([`Settled::Refused`]).
 ///
 /// # Errors
 /// [`SettleError`] when the store or the event topic fails.
@@ -70,13 +76,55 @@ pub async fn settle(
             }
             Ok(Settled::Updated(o))
         }
-        Applied::Stale(o) => {
-            tracing::info!(order_id = %o.order_id, payment_id = payment.id, stored = %o.status, seen = %update.status, "payment state not newer; order unchanged");
-            publish_if_due(orders, events, &o).await?;
-            Ok(Settled::Stale(o))
-        }
+        Applied::Stale(o) if o.refuses(&update) => refuse(orders, events, o, &update).await,
+        Applied::Stale(o) => stale(orders, events, o, &update).await,
         Applied::NotFound => Ok(Settled::NotFound),
     }
+}
+
+/// The order already has this state or a newer one.
+async fn stale(
+    orders: &impl OrderRepository,
+    events: &impl OrderEvents,
+    order: Order,
+    update: &PaymentUpdate,
+) -> Result<Settled, SettleError> {
+    tracing::info!(order_id = %order.order_id, payment_id = update.payment_id, stored = %order.status, seen = %update.status, "payment state not newer; order unchanged");
+    publish_if_due(orders, events, &order).await?;
+    Ok(Settled::Stale(order))
+}
+
+/// How many times a refused state is recorded against a status that moved meanwhile.
+const RECORD_ATTEMPTS: usize = 3;
+
+/// `order` refuses the newer `update`: records it as the order's anomaly (once) and keeps the
+/// order as it is. Logs only ids and statuses (never payer data).
+async fn refuse(
+    orders: &impl OrderRepository,
+    events: &impl OrderEvents,
+    mut order: Order,
+    update: &PaymentUpdate,
+) -> Result<Settled, SettleError> {
+    for _ in 0..RECORD_ATTEMPTS {
+        match orders.record_anomaly(&order.order_id, &order.status, update).await? {
+            AnomalyRecord::Recorded(o) => {
+                tracing::warn!(order_id = %o.order_id, payment_id = update.payment_id, from = %o.status, to = %update.status, "payment status may not follow the order's; order kept, anomaly recorded");
+                publish_if_due(orders, events, &o).await?;
+                return Ok(Settled::Refused(o));
+            }
+            AnomalyRecord::Unchanged(o) if !o.refuses(update) => return stale(orders, events, o, update).await,
+            // Another writer moved the order to a status that refuses it too: record against that.
+            AnomalyRecord::Unchanged(o) if o.status != order.status => order = o,
+            AnomalyRecord::Unchanged(o) => {
+                tracing::info!(order_id = %o.order_id, payment_id = update.payment_id, from = %o.status, to = %update.status, "payment status may not follow the order's; anomaly already recorded");
+                publish_if_due(orders, events, &o).await?;
+                return Ok(Settled::Refused(o));
+            }
+            AnomalyRecord::NotFound => return Ok(Settled::NotFound),
+        }
+    }
+    publish_if_due(orders, events, &order).await?;
+    Ok(Settled::Refused(order))
 }
 
 /// Publishes the order's "order paid" event if it is due and this caller wins the claim.
@@ -127,6 +175,7 @@ mod tests {
     use super::*;
     use crate::memory::{MemoryEvents, MemoryOrders, new_order};
     use crate::order::OrderStatus;
+    use proptest::prelude::*;
     use rust_decimal::Decimal;
 
     fn payment(order: &Order, status: OrderStatus, t: i64) -> ProviderPayment {
@@ -195,6 +244,201 @@ mod tests {
         assert!(events.published().is_empty());
         assert!(matches!(settle(&orders, &events, &o, &approved).await, Ok(Settled::Stale(_))));
         assert_eq!(events.published().len(), 1, "the replay published the due event");
+    }
+
+    async fn stored(orders: &MemoryOrders, o: &Order) -> Order {
+        orders.get(&o.order_id).await.expect("get").expect("order")
+    }
+
+    #[tokio::test]
+    async fn an_approved_order_reported_pending_later_stays_paid_and_records_the_anomaly() {
+        let (orders, events) = (MemoryOrders::default(), MemoryEvents::default());
+        let o = orders.created(new_order("k"));
+        settle(&orders, &events, &o, &payment(&o, OrderStatus::Approved, 10)).await.expect("settle");
+        let paid = stored(&orders, &o).await;
+
+        let pending =
+            ProviderPayment { status_detail: "pending_contingency".into(), ..payment(&paid, OrderStatus::Pending, 20) };
+        let refused = settle(&orders, &events, &paid, &pending).await.expect("settle");
+        let Settled::Refused(after) = refused else { panic!("refused: {refused:?}") };
+        assert_eq!((after.status.clone(), after.mp_last_updated_ms), (OrderStatus::Approved, Some(10)), "kept");
+        let anomaly = after.last_anomaly.clone().expect("recorded");
+        assert_eq!(
+            (
+                anomaly.from_status,
+                anomaly.status,
+                anomaly.status_detail.as_str(),
+                anomaly.payment_id,
+                anomaly.mp_last_updated_ms
+            ),
+            (OrderStatus::Approved, OrderStatus::Pending, "pending_contingency", 7, 20)
+        );
+        assert_eq!(after.anomaly_count, 1);
+        assert_eq!(after.paid_event(), Some(PaidEvent::Published), "the event stays published");
+
+        // A later in_process is refused too; replays of it are recorded once.
+        for _ in 0..3 {
+            let again = settle(&orders, &events, &after, &payment(&after, OrderStatus::InProcess, 30)).await;
+            assert!(matches!(again, Ok(Settled::Refused(ref o)) if o.status == OrderStatus::Approved), "{again:?}");
+        }
+        // An older refused state than the last recorded one changes nothing either.
+        let older = settle(&orders, &events, &after, &payment(&after, OrderStatus::Pending, 25)).await;
+        assert!(matches!(older, Ok(Settled::Refused(_))), "{older:?}");
+        let last = stored(&orders, &o).await;
+        assert_eq!(last.anomaly_count, 2);
+        assert_eq!(last.last_anomaly.map(|a| (a.status, a.mp_last_updated_ms)), Some((OrderStatus::InProcess, 30)));
+        assert_eq!(last.status, OrderStatus::Approved);
+        assert_eq!(events.published(), vec![o.order_id.clone()], "one event, never re-sent");
+    }
+
+    #[tokio::test]
+    async fn refunds_and_chargebacks_of_a_paid_order_are_applied() {
+        let (orders, events) = (MemoryOrders::default(), MemoryEvents::default());
+        let o = orders.created(new_order("k"));
+        settle(&orders, &events, &o, &payment(&o, OrderStatus::Approved, 10)).await.expect("settle");
+        let partly =
+            ProviderPayment { status_detail: "partially_refunded".into(), ..payment(&o, OrderStatus::Approved, 15) };
+        let s = settle(&orders, &events, &stored(&orders, &o).await, &partly).await.expect("settle");
+        assert!(matches!(&s, Settled::Updated(u) if u.status_detail == "partially_refunded"), "{s:?}");
+        let s = settle(&orders, &events, &stored(&orders, &o).await, &payment(&o, OrderStatus::Refunded, 20)).await;
+        assert!(matches!(&s, Ok(Settled::Updated(u)) if u.status == OrderStatus::Refunded), "{s:?}");
+        // Refunded is final: a newer approval is an anomaly, not a second sale.
+        let s = settle(&orders, &events, &stored(&orders, &o).await, &payment(&o, OrderStatus::Approved, 30)).await;
+        assert!(matches!(&s, Ok(Settled::Refused(u)) if u.status == OrderStatus::Refunded), "{s:?}");
+        assert_eq!(events.published().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_dispute_the_seller_wins_ends_approved_without_a_second_event() {
+        let (orders, events) = (MemoryOrders::default(), MemoryEvents::default());
+        let o = orders.created(new_order("k"));
+        for (status, t) in [(OrderStatus::Approved, 10), (OrderStatus::InMediation, 20), (OrderStatus::Approved, 30)] {
+            let s = settle(&orders, &events, &stored(&orders, &o).await, &payment(&o, status.clone(), t)).await;
+            assert!(matches!(&s, Ok(Settled::Updated(u)) if u.status == status), "{s:?}");
+        }
+        assert_eq!(events.published().len(), 1);
+        assert_eq!(stored(&orders, &o).await.anomaly_count, 0);
+    }
+
+    #[tokio::test]
+    async fn an_unknown_status_never_replaces_an_approval_but_follows_an_open_order() {
+        let (orders, events) = (MemoryOrders::default(), MemoryEvents::default());
+        let o = orders.created(new_order("k"));
+        let unknown = || OrderStatus::Other("something_new".into());
+        let s = settle(&orders, &events, &o, &payment(&o, unknown(), 5)).await;
+        assert!(matches!(&s, Ok(Settled::Updated(u)) if u.status == unknown()), "an open order takes it: {s:?}");
+        let s = settle(&orders, &events, &stored(&orders, &o).await, &payment(&o, OrderStatus::Approved, 10)).await;
+        assert!(matches!(&s, Ok(Settled::Updated(u)) if u.status == OrderStatus::Approved), "and leaves it: {s:?}");
+        let s = settle(&orders, &events, &stored(&orders, &o).await, &payment(&o, unknown(), 20)).await;
+        assert!(matches!(&s, Ok(Settled::Refused(u)) if u.status == OrderStatus::Approved), "{s:?}");
+        assert_eq!(events.published().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_refused_state_still_publishes_a_due_event() {
+        let (orders, events) = (MemoryOrders::default(), MemoryEvents::default());
+        let o = orders.created(new_order("k"));
+        events.fail_next();
+        assert!(settle(&orders, &events, &o, &payment(&o, OrderStatus::Approved, 10)).await.is_err());
+        let s = settle(&orders, &events, &stored(&orders, &o).await, &payment(&o, OrderStatus::Pending, 20)).await;
+        assert!(matches!(s, Ok(Settled::Refused(_))), "{s:?}");
+        assert_eq!(events.published().len(), 1, "the refused delivery published the due event");
+    }
+
+    #[tokio::test]
+    async fn a_refusal_read_before_another_writer_moved_the_order_is_recorded_against_the_new_status() {
+        let (orders, events) = (MemoryOrders::default(), MemoryEvents::default());
+        let o = orders.created(new_order("k"));
+        settle(&orders, &events, &o, &payment(&o, OrderStatus::Approved, 10)).await.expect("settle");
+        let read = stored(&orders, &o).await;
+        let pending = payment(&o, OrderStatus::Pending, 30).update().expect("dated");
+        assert!(read.refuses(&pending));
+        // Meanwhile a refund lands.
+        settle(&orders, &events, &read, &payment(&o, OrderStatus::Refunded, 20)).await.expect("settle");
+        let s = refuse(&orders, &events, read, &pending).await.expect("refuse");
+        let Settled::Refused(after) = s else { panic!("{s:?}") };
+        assert_eq!(after.status, OrderStatus::Refunded);
+        assert_eq!(after.last_anomaly.map(|a| a.from_status), Some(OrderStatus::Refunded));
+        // And one that became stale meanwhile is stale.
+        let read = stored(&orders, &o).await;
+        let late = payment(&o, OrderStatus::Pending, 25).update().expect("dated");
+        assert!(
+            matches!(refuse(&orders, &events, read, &late).await, Ok(Settled::Refused(_))),
+            "older than the last anomaly"
+        );
+        let read = stored(&orders, &o).await;
+        let stale_now = payment(&o, OrderStatus::Pending, 15).update().expect("dated");
+        assert!(matches!(refuse(&orders, &events, read, &stale_now).await, Ok(Settled::Stale(_))));
+    }
+
+    fn any_status() -> impl Strategy<Value = OrderStatus> {
+        proptest::sample::select(
+            OrderStatus::KNOWN.into_iter().chain([OrderStatus::Other("something_new".into())]).collect::<Vec<_>>(),
+        )
+    }
+
+    proptest! {
+        /// Any sequence of payment states (any status, newer or older dates, replays, a topic
+        /// that sometimes fails) through the in-memory port: once approved, an order never ends
+        /// open, rejected or cancelled again, refused states leave it as it was, and the "order
+        /// paid" event is claimed at most once and published exactly when it was ever approved.
+        #[test]
+        fn a_paid_order_is_never_unpaid_and_announced_at_most_once(
+            steps in proptest::collection::vec((any_status(), 0i64..40, any::<bool>()), 1..40)
+        ) {
+            let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+            rt.block_on(async {
+                let (orders, events) = (MemoryOrders::default(), MemoryEvents::default());
+                let o = orders.created(new_order("k"));
+                // The same updates straight through the port, counting claims.
+                let direct = MemoryOrders::default();
+                let d = direct.created(new_order("d"));
+                let mut claims = 0;
+                let mut paid = false;
+                for (status, t, topic_fails) in steps {
+                    let before = stored(&orders, &o).await;
+                    if topic_fails {
+                        events.fail_next();
+                    }
+                    let p = payment(&before, status.clone(), t);
+                    let result = settle(&orders, &events, &before, &p).await;
+                    let after = stored(&orders, &o).await;
+                    paid |= after.status == OrderStatus::Approved;
+                    if paid {
+                        prop_assert!(
+                            !matches!(
+                                after.status,
+                                OrderStatus::Created | OrderStatus::Failed | OrderStatus::Pending | OrderStatus::InProcess
+                                    | OrderStatus::Authorized | OrderStatus::Rejected | OrderStatus::Cancelled
+                                    | OrderStatus::Other(_)
+                            ),
+                            "a paid order became {}", after.status
+                        );
+                    }
+                    match result {
+                        Ok(Settled::Refused(_)) => {
+                            prop_assert!(before.refuses(&p.update().expect("dated")));
+                            prop_assert_eq!((&after.status, after.mp_last_updated_ms), (&before.status, before.mp_last_updated_ms));
+                        }
+                        Ok(Settled::Updated(_)) => prop_assert!(before.status.may_become(&after.status)),
+                        _ => {}
+                    }
+                    prop_assert!(events.published().len() <= 1, "published twice");
+
+                    let update = payment(&d, status, t).update().expect("dated");
+                    if let Applied::Updated { claimed: true, .. } = direct.apply_payment(&d.order_id, &update).await.expect("apply") {
+                        claims += 1;
+                    }
+                    prop_assert!(claims <= 1, "claimed twice");
+                }
+                // A last delivery (or poll) publishes an event the topic refused.
+                let last = stored(&orders, &o).await;
+                publish_if_due(&orders, &events, &last).await.expect("publish");
+                prop_assert_eq!(events.published().len(), usize::from(paid));
+                prop_assert_eq!(claims, usize::from(paid));
+                Ok(())
+            })?;
+        }
     }
 
     #[tokio::test]

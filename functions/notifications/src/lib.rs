@@ -150,7 +150,8 @@ async fn process(deps: &Deps, uri: &Uri, headers: &HeaderMap, body: Option<RawBo
     };
     match settle::settle(&services.store, &services.events, &order, &payment).await {
         Ok(Settled::Updated(_)) => Ok(ok("updated")),
-        Ok(Settled::Stale(_)) => Ok(ok("unchanged")),
+        // A refused state leaves the order unchanged too (recorded as its anomaly).
+        Ok(Settled::Stale(_) | Settled::Refused(_)) => Ok(ok("unchanged")),
         Ok(Settled::Mismatch(_)) | Ok(Settled::NotFound) => Ok(ok("ignored")),
         Err(e) => Err(unavailable(e)),
     }

@@ -143,11 +143,14 @@ async fn refresh(services: &Services, order: Order) -> Order {
         }
     };
     match settle::settle(&services.store, &services.events, &order, &payment).await {
-        // Nothing new: remember that we looked, so the next polls do not ask again at once.
-        Ok(settle::Settled::Stale(stale)) => match services.store.touch_checked(&order.order_id).await {
-            Ok(Some(touched)) => touched,
-            _ => stale,
-        },
+        // Nothing new (or a refused state): remember that we looked, so the next polls do not
+        // ask again at once.
+        Ok(settle::Settled::Stale(stale) | settle::Settled::Refused(stale)) => {
+            match services.store.touch_checked(&order.order_id).await {
+                Ok(Some(touched)) => touched,
+                _ => stale,
+            }
+        }
         Ok(settled) => settled.order().cloned().unwrap_or(order),
         Err(e) => {
             tracing::warn!(error = %e, "could not apply the refreshed payment");
