@@ -29,6 +29,11 @@ fuzz: ## 100,000 arbitrary events per function + schemathesis (1,000 examples pe
 soak: ## 10,000 payments through the local stack: latency and stand-in memory, start vs end
 	@scripts/soak.sh
 
+.PHONY: catalog
+
+catalog: ## Check and publish catalog.json (prices) to the local stack, or AWS=1 the deployed one; no build
+	@scripts/catalog.sh
+
 .PHONY: build deploy set-credentials destroy infra-check
 
 build: ## Release arm64 binaries of the three functions for Lambda (cargo lambda, target/lambda/)
@@ -50,3 +55,16 @@ infra-check: ## Offline checks of the deployment: sam validate, cfn-lint, checko
 
 bench: ## Measure cold start, warm latency, CPU, memory, package size, instructions (writes bench/RESULTS.md)
 	@scripts/bench.sh
+
+.PHONY: orders refund cancel
+
+orders: ## The local stack's orders (`make dev`'s; STATUS=approved, FORMAT=--csv|--json); see checkout-admin --help
+	@cargo run --quiet -p checkout-admin -- --local="$${STACK_NAME:-dev}" orders list $(if $(STATUS),--status $(STATUS)) $(FORMAT)
+
+refund: ## Refund ORDER=<id or number> [AMOUNT=12.50] [KEY=<key a failed run printed>] on the local stack
+	@test -n "$(ORDER)" || { echo "usage: make refund ORDER=<order id or number> [AMOUNT=12.50] [KEY=...]" >&2; exit 2; }
+	@cargo run --quiet -p checkout-admin -- --local="$${STACK_NAME:-dev}" refund "$(ORDER)" $(if $(AMOUNT),--amount $(AMOUNT)) $(if $(KEY),--idempotency-key $(KEY))
+
+cancel: ## Cancel ORDER=<id or number>'s pending payment on the local stack
+	@test -n "$(ORDER)" || { echo "usage: make cancel ORDER=<order id or number>" >&2; exit 2; }
+	@cargo run --quiet -p checkout-admin -- --local="$${STACK_NAME:-dev}" cancel "$(ORDER)"

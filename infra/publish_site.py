@@ -5,6 +5,8 @@
     infra/publish_site.py plan   [--config PATH]               list what would be uploaded, with headers
     infra/publish_site.py upload --bucket B --region R --config PATH
                                                        upload site/ + config.json, delete the rest
+    infra/publish_site.py catalog --bucket B --region R [--file PATH] [--endpoint-url URL] [--dry-run]
+                                                       replace catalog.json only (make catalog)
 
 Every object gets an explicit Content-Type (text types with charset=utf-8) and Cache-Control:
 HTML, JavaScript, CSS and JSON are cached at the edge until the next deploy (which invalidates
@@ -13,7 +15,14 @@ and fonts are cached by browsers for a day. Symbolic links are followed (site/ca
 at the repository's catalog.json). Hidden files and a local site/config.json are never uploaded:
 config.json is the generated one.
 
-`config` and `plan` need nothing but the standard library; `upload` uses boto3 (in .venv-infra).
+`catalog` is `make catalog` (scripts/catalog.sh), which first checks the file with the functions'
+own rules (the Rust `catalog-check`): it prints the price changes against the published object,
+refuses a change of site_id, currency_id or default_locale (config.json and the Mercado Pago
+account follow them: that takes make deploy), and puts the object alone. The functions read that
+object (CATALOG_BUCKET) and use it within CATALOG_TTL_SECS; the script invalidates CloudFront.
+
+`config` and `plan` need nothing but the standard library; `upload` and `catalog` use boto3 (in
+.venv-infra, or .venv against the local moto server).
 """
 
 import argparse
@@ -110,6 +119,60 @@ def plan(site_dir=SITE, config_path=None):
     return sorted(items)
 
 
+# What config.json copies from the catalog: make catalog cannot change them (make deploy can).
+DEPLOY_SETTINGS = ("site_id", "currency_id", "default_locale")
+
+
+def catalog_changes(published, new):
+    """Lines describing what `new` changes against `published` (None: nothing published yet).
+
+    Raises SiteError when a setting config.json copies would change."""
+    if published is None:
+        return ["no catalog.json published yet: publishing it"]
+    for key in DEPLOY_SETTINGS:
+        if published.get(key) != new.get(key):
+            raise SiteError(
+                f"catalog.json changes {key} ({published.get(key)!r} -> {new.get(key)!r}), which the page's "
+                "config.json and your Mercado Pago account follow: publish it with make deploy "
+                "(locally: restart make dev)"
+            )
+    before = {p["sku"]: p for p in published.get("products", [])}
+    after = {p["sku"]: p for p in new.get("products", [])}
+    currency = new.get("currency_id", "")
+    lines = []
+    for sku, product in after.items():
+        if sku not in before:
+            lines.append(f"+ {sku}  {product.get('unit_price')} {currency}  (new)")
+        elif str(before[sku].get("unit_price")) != str(product.get("unit_price")):
+            lines.append(f"~ {sku}  {before[sku].get('unit_price')} -> {product.get('unit_price')} {currency}")
+    lines += [f"- {sku}  (removed)" for sku in before if sku not in after]
+    if not lines:
+        lines.append("prices unchanged" if published != new else "no change")
+    return lines
+
+
+def publish_catalog(bucket, region, path, endpoint_url=None, dry_run=False, out=sys.stdout):
+    """Puts `path` as catalog.json in `bucket` after printing what it changes."""
+    import boto3  # only here: plan and config work without it
+
+    with open(path, "rb") as f:
+        body = f.read()
+    new = json.loads(body)
+    s3 = boto3.client("s3", region_name=region, endpoint_url=endpoint_url)
+    try:
+        published = json.loads(s3.get_object(Bucket=bucket, Key="catalog.json")["Body"].read())
+    except s3.exceptions.NoSuchKey:
+        published = None
+    for line in catalog_changes(published, new):
+        print(f"  {line}", file=out)
+    content_type, cache_control = headers_for("catalog.json")
+    if dry_run:
+        print(f"  (dry run: s3://{bucket}/catalog.json not changed)", file=out)
+        return
+    s3.put_object(Bucket=bucket, Key="catalog.json", Body=body, ContentType=content_type, CacheControl=cache_control)
+    print(f"  uploaded s3://{bucket}/catalog.json  ({content_type}; {cache_control})", file=out)
+
+
 def upload(bucket, region, items, out=sys.stdout):
     """Puts every item, then deletes the bucket's objects that are not in `items`."""
     import boto3  # only here: plan and config work without it
@@ -138,6 +201,12 @@ def main(argv=None):
     p_config.add_argument("--public-key", required=True)
     p_config.add_argument("--catalog", default=CATALOG)
     p_config.add_argument("--out", required=True)
+    p_catalog = sub.add_parser("catalog", help="replace catalog.json only")
+    p_catalog.add_argument("--bucket", required=True)
+    p_catalog.add_argument("--region", required=True)
+    p_catalog.add_argument("--file", default=CATALOG)
+    p_catalog.add_argument("--endpoint-url", help="an S3 stand-in (the local moto server)")
+    p_catalog.add_argument("--dry-run", action="store_true", help="print the changes, upload nothing")
     for name in ("plan", "upload"):
         p = sub.add_parser(name)
         p.add_argument("--site", default=SITE)
@@ -153,6 +222,8 @@ def main(argv=None):
                 json.dump(config_json(args.public_key, args.catalog), f, indent=2)
                 f.write("\n")
             print(f"  wrote {os.path.relpath(args.out)}")
+        elif args.command == "catalog":
+            publish_catalog(args.bucket, args.region, args.file, args.endpoint_url, args.dry_run)
         elif args.command == "plan":
             for key, path, content_type, cache_control in plan(args.site, args.config):
                 print(f"  {key}  <- {os.path.relpath(path)}  ({content_type}; {cache_control})")

@@ -48,6 +48,42 @@ class ConfigTest(unittest.TestCase):
             os.unlink(f.name)
 
 
+class CatalogTest(unittest.TestCase):
+    def catalog(self):
+        with open(site.CATALOG, encoding="utf-8") as f:
+            return json.load(f)
+
+    def test_price_changes_are_listed(self):
+        published, new = self.catalog(), self.catalog()
+        new["products"][0]["unit_price"] = "19900.00"
+        new["products"].append({"sku": "termo", "unit_price": "45000.00"})
+        gone = new["products"].pop(1)["sku"]
+        lines = site.catalog_changes(published, new)
+        sku = published["products"][0]["sku"]
+        currency = published["currency_id"]
+        self.assertIn(f"~ {sku}  {published['products'][0]['unit_price']} -> 19900.00 {currency}", lines)
+        self.assertIn(f"+ termo  45000.00 {currency}  (new)", lines)
+        self.assertIn(f"- {gone}  (removed)", lines)
+        self.assertEqual(site.catalog_changes(published, self.catalog()), ["no change"])
+        self.assertEqual(site.catalog_changes(None, new), ["no catalog.json published yet: publishing it"])
+
+    def test_what_config_json_copies_cannot_change_without_a_deploy(self):
+        for key in site.DEPLOY_SETTINGS:
+            new = self.catalog()
+            new[key] = "XYZ"
+            with self.subTest(key=key), self.assertRaisesRegex(site.SiteError, f"changes {key}.*make deploy"):
+                site.catalog_changes(self.catalog(), new)
+        # config.json is written from exactly these keys.
+        config = site.config_json("TEST-abc")
+        self.assertEqual(
+            {config["site_id"], config["currency_id"], config["locale"]},
+            {self.catalog()[k] for k in site.DEPLOY_SETTINGS},
+        )
+
+    def test_catalog_json_is_served_as_json_and_revalidated(self):
+        self.assertEqual(site.headers_for("catalog.json"), ("application/json; charset=utf-8", site.REVALIDATE))
+
+
 class PlanTest(unittest.TestCase):
     def make_site(self, root):
         os.makedirs(os.path.join(root, "site", "img"))

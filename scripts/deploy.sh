@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # make deploy: from a clone to a live checkout on AWS, in one command (README.md, "Deploy to AWS").
-#   1. checks: AWS credentials, the stack's state, your Mercado Pago public key (before building)
+#   1. checks: AWS credentials, the stack's state, your Mercado Pago public key, catalog.json
+#      (with the functions' own rules; before building)
 #   2. builds the three functions for Lambda arm64 (cargo lambda) and packages them (sam build)
 #   3. deploys the stack (sam deploy); on the first deploy, a second quick pass tells
 #      process_payment its public webhook URL (infra/template.yaml explains why)
-#   4. writes config.json, uploads the page to the bucket, invalidates CloudFront
+#   4. writes config.json, uploads the page (catalog.json included: the functions read it from
+#      the bucket) to the bucket, invalidates CloudFront
 #   5. prints the site URL, the webhook URL for Mercado Pago, and what to do next
 #
 # Usage: scripts/deploy.sh [--dry-run]       (make deploy [DRY_RUN=1])
@@ -93,6 +95,10 @@ if [ "$STACK_STATUS" != NONE ] && [ "$STACK_STATUS" != UNKNOWN ] && [ -z "${DOMA
   OVERRIDES+=("PublicUrl=$OUT_SiteUrl")
 fi
 note "   parameters given: ${OVERRIDES[*]:-(none: the stack keeps its current values)}"
+# The functions read catalog.json from the bucket this deploy uploads it to: check it with their
+# rules first (make catalog publishes it alone, without a deploy).
+run cargo run --quiet --locked -p domain --bin catalog-check -- catalog.json ||
+  fail "catalog.json is not valid (above): fix it and run make deploy again. Nothing was built or deployed."
 
 # --- 2. Build ---------------------------------------------------------------------------------
 step "3/8 Build the functions for Lambda arm64"

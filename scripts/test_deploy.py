@@ -1,5 +1,5 @@
-"""make deploy / destroy / set-credentials without AWS: they fail early and clearly, and their dry
-runs show every step. Run by scripts/infra-check.sh (python -m unittest)."""
+"""make deploy / destroy / set-credentials / catalog without AWS: they fail early and clearly, and
+their dry runs show every step. Run by scripts/infra-check.sh (python -m unittest)."""
 
 import os
 import subprocess
@@ -11,15 +11,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(script, extra_env=None):
-    """Runs a script with no AWS configuration at all (empty HOME, no AWS_* variables)."""
+def run(script, extra_env=None, args=()):
+    """Runs a script with no AWS configuration at all (empty HOME, no AWS_* variables). Cargo and
+    rustup keep their own homes (the toolchain and the crates already fetched)."""
     home = tempfile.mkdtemp()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.setdefault("CARGO_HOME", str(Path.home() / ".cargo"))
+    env.setdefault("RUSTUP_HOME", str(Path.home() / ".rustup"))
     env.update({"HOME": home, "NO_COLOR": "1"})
     env.update(extra_env or {})
     started = time.monotonic()
     proc = subprocess.run(
-        [str(ROOT / "scripts" / script)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+        [str(ROOT / "scripts" / script), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     return proc.returncode, proc.stdout + proc.stderr, time.monotonic() - started
 
@@ -53,6 +62,37 @@ class WithoutCredentials(unittest.TestCase):
             code, out, _ = run(script, {"YES": "1"})
             self.assertNotEqual(code, 0, script)
             self.assertIn("no AWS credentials found", out, script)
+
+
+class Catalog(unittest.TestCase):
+    """make catalog (scripts/catalog.sh): checks with the functions' rules before anything else."""
+
+    def test_an_invalid_catalog_is_never_published(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            catalog = (ROOT / "catalog.json").read_text(encoding="utf-8")
+            f.write(catalog.replace('"18500.00"', '"-1"', 1))
+        try:
+            code, out, _ = run("catalog.sh", {"AWS": "1"}, [f.name])
+        finally:
+            os.unlink(f.name)
+        self.assertNotEqual(code, 0)
+        self.assertIn("unit_price must be positive", out)
+        self.assertIn("the catalog was not published", out)
+        self.assertNotIn("credentials", out, "it stops before looking for AWS")
+
+    def test_publishing_to_aws_without_credentials_fails_clearly(self):
+        code, out, _ = run("catalog.sh", {"AWS": "1"})
+        self.assertNotEqual(code, 0)
+        self.assertIn("catalog.json is valid", out)
+        self.assertIn("no AWS credentials found", out)
+        self.assertIn("Nothing was published", out)
+
+    def test_without_a_local_stack_it_says_how_to_start_one(self):
+        code, out, _ = run("catalog.sh", {"STACK_NAME": "no-such-stack"})
+        self.assertNotEqual(code, 0)
+        self.assertIn("no local stack 'no-such-stack'", out)
+        self.assertIn("make dev", out)
+        self.assertIn("make catalog AWS=1", out)
 
 
 class DryRun(unittest.TestCase):

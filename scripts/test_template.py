@@ -8,6 +8,8 @@ scripts/infra-check.sh, so by `make test`):
 - the orders table matches `OrderStore::create_table` (crates/checkout/src/store.rs), which
   creates the local stack's table;
 - every environment variable is one the functions document (crates/checkout/src/config.rs);
+- the functions read the catalog from the site bucket, the object the page is served, and may
+  read that one object only;
 - each function's IAM permissions are exactly what its code calls, on this stack's resources only;
 - no credential in the template; the bucket, CloudFront and build settings the deploy relies on.
 """
@@ -30,14 +32,21 @@ import functions as template_functions
 ROOT = csp.ROOT
 STORE_RS = os.path.join(ROOT, "crates", "checkout", "src", "store.rs")
 CONFIG_RS = os.path.join(ROOT, "crates", "checkout", "src", "config.rs")
+CATALOG_RS = os.path.join(ROOT, "crates", "checkout", "src", "catalog.rs")
 BUILD_DIR = os.path.join(ROOT, "infra", "build")
 OPENAPI = os.path.join(ROOT, "docs", "openapi.yaml")
 TEMPLATE = "infra/template.yaml"
 
 # What every function's code calls: each builds `checkout::services::Services` (crates/checkout:
-# secrets.rs, store.rs, events.rs), which reads the secret, reads and updates orders, and
-# publishes "order paid".
-BASE_ACTIONS = {"secretsmanager:GetSecretValue", "dynamodb:GetItem", "dynamodb:UpdateItem", "sns:Publish"}
+# secrets.rs, store.rs, events.rs, catalog.rs), which reads the secret, reads and updates orders,
+# publishes "order paid" and reads catalog.json from the site bucket.
+BASE_ACTIONS = {
+    "secretsmanager:GetSecretValue",
+    "dynamodb:GetItem",
+    "dynamodb:UpdateItem",
+    "sns:Publish",
+    "s3:GetObject",
+}
 # What some functions' code calls beyond that (a function not named here gets BASE_ACTIONS only).
 EXTRA_ACTIONS = {
     "process_payment": {"dynamodb:PutItem"},  # a new order and its idempotency record, in one transaction
@@ -247,6 +256,20 @@ class FunctionsTest(TemplateTestCase):
         self.assertEqual(value["Fn::If"][1], {"Fn::Sub": "${PublicUrl}/api/notifications?source_news=webhooks"})
         self.assertEqual(value["Fn::If"][2], {"Ref": "AWS::NoValue"})
 
+    def test_the_functions_read_the_catalog_the_page_is_served(self):
+        # The page reads /catalog.json from the site bucket (CloudFront's default origin); the
+        # functions read the same object: CATALOG_BUCKET is that bucket, the key is CATALOG_KEY.
+        self.assertEqual(self.globals["Environment"]["Variables"]["CATALOG_BUCKET"], {"Ref": "SiteBucket"})
+        for _, resource in self.functions.values():
+            self.assertNotIn("CATALOG_BUCKET", resource["Properties"].get("Environment", {}).get("Variables", {}))
+        key = re.search(r'^pub const CATALOG_KEY: &str = "([^"]+)";', read(CATALOG_RS), re.MULTILINE)
+        self.assertIsNotNone(key, "CATALOG_KEY not found in crates/checkout/src/catalog.rs")
+        self.assertEqual(key.group(1), "catalog.json")
+        self.assertTrue(os.path.isfile(os.path.join(ROOT, "site", key.group(1))), "site/catalog.json is published")
+        origins = self.resources["Distribution"]["Properties"]["DistributionConfig"]["Origins"]
+        site = next(o for o in origins if o["Id"] == "site")
+        self.assertEqual(site["DomainName"], {"Fn::GetAtt": ["SiteBucket", "RegionalDomainName"]})
+
     def test_no_credential_in_the_template(self):
         secret = self.resources["MercadoPagoSecret"]["Properties"]["SecretString"]
         self.assertEqual(secret.replace(" ", ""), '{"access_token":"","webhook_secret":""}')
@@ -262,6 +285,7 @@ class LeastPrivilegeTest(TemplateTestCase):
         "secretsmanager": {"Ref": "MercadoPagoSecret"},
         "dynamodb": {"Fn::GetAtt": ["OrdersTable", "Arn"]},
         "sns": {"Ref": "OrderEventsTopic"},
+        "s3": {"Fn::Sub": "${SiteBucket.Arn}/catalog.json"},  # the catalog, not the rest of the site
         "xray": "*",  # X-Ray has no resource-level permissions
     }
     # Every function also writes its own logs and traces.

@@ -9,7 +9,7 @@
 : "${DEV_PORT:=8080}"        # the site and /api/* (what the buyer opens)
 : "${SANDBOX_PORT:=8181}"    # mp-sandbox (Mercado Pago API, MercadoPago.js stand-in, control API)
 : "${LAMBDA_PORT:=9000}"     # cargo lambda watch (Runtime API + function URLs)
-: "${MOTO_PORT:=5055}"       # moto_server (Secrets Manager, DynamoDB, SNS)
+: "${MOTO_PORT:=5055}"       # moto_server (Secrets Manager, DynamoDB, SNS, S3)
 : "${WATCH_FLAGS:=}"         # extra flags for cargo lambda watch (e.g. --ignore-changes)
 : "${LAMBDA_CONCURRENCY:=4}"  # instances per function, each its own process, as Lambda runs
                               # concurrent requests in separate execution environments
@@ -97,7 +97,7 @@ stack_up() {
   # shellcheck disable=SC2034
   STACK_WEBHOOK_SECRET=$webhook_secret
 
-  step "Starting moto_server (Secrets Manager, DynamoDB, SNS) on $MOTO_URL"
+  step "Starting moto_server (Secrets Manager, DynamoDB, SNS, S3) on $MOTO_URL"
   start_bg moto python "$ROOT/scripts/moto_server.py" --port "$MOTO_PORT" --parent $$
   wait_for "$MOTO_URL" 30 "moto_server"
 
@@ -109,9 +109,14 @@ stack_up() {
     wait_for "$SANDBOX_URL/__sandbox/config" 20 "mp-sandbox"
   fi
 
-  step "Seeding moto: orders table, Mercado Pago secret, order-events topic"
+  # The site bucket holds catalog.json (checked first, as the functions check it): the functions
+  # read it (CATALOG_BUCKET) and the edge serves it as /catalog.json; make catalog replaces it.
+  step "Seeding moto: orders table, Mercado Pago secret, order-events topic, site bucket with catalog.json"
   MP_ACCESS_TOKEN=$access_token MP_WEBHOOK_SECRET=$webhook_secret "$bin/devstack" seed \
-    --moto "$MOTO_URL" --prefix "$STACK_NAME" --events-url "$SITE_URL/__dev/order-events" >"$STATE_DIR/seed.env"
+    --moto "$MOTO_URL" --prefix "$STACK_NAME" --events-url "$SITE_URL/__dev/order-events" \
+    --catalog "$ROOT/catalog.json" >"$STATE_DIR/seed.env"
+  local catalog_bucket
+  catalog_bucket=$(sed -n 's/^CATALOG_BUCKET=//p' "$STATE_DIR/seed.env")
 
   {
     cat "$STATE_DIR/seed.env"
@@ -121,6 +126,8 @@ stack_up() {
     echo "AWS_SECRET_ACCESS_KEY=local"
     echo "MP_API_BASE_URL=$api_base"
     echo "NOTIFICATION_URL=$SITE_URL/api/notifications"
+    # How long the functions cache the catalog (default 60 s, as deployed).
+    if [ -n "${CATALOG_TTL_SECS:-}" ]; then echo "CATALOG_TTL_SECS=$CATALOG_TTL_SECS"; fi
     echo "RUST_LOG=${RUST_LOG:-info}"
   } >"$STATE_DIR/functions.env"
 
@@ -151,7 +158,8 @@ JSON
 
   step "Starting the edge (site + /api/* routed to the functions) on $SITE_URL"
   start_bg edge "$bin/devstack" edge --listen "127.0.0.1:$DEV_PORT" --site "$ROOT/site" \
-    --api "$LAMBDA_URL" "${edge_routes[@]}" --config "$STATE_DIR/config.json" --csp "$(stack_csp)"
+    --api "$LAMBDA_URL" "${edge_routes[@]}" --config "$STATE_DIR/config.json" --csp "$(stack_csp)" \
+    --catalog-bucket "$catalog_bucket" --moto "$MOTO_URL"
   wait_for "$SITE_URL/" 20 "the edge"
 
   # Warm every function (cargo lambda watch starts each on its first request) through the edge,

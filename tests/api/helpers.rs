@@ -1,7 +1,8 @@
 //! The test application: real handlers, `mp-sandbox` and `moto_server` on loopback.
 //!
-//! Each test gets its own sandbox, DynamoDB table, secret and SNS topic (with an HTTP subscriber
-//! that records every "order paid" message); all tests share one moto server, started once per
+//! Each test gets its own sandbox, DynamoDB table, secret, SNS topic (with an HTTP subscriber
+//! that records every "order paid" message) and site bucket holding `catalog.json` (the
+//! repository's, which the functions read as deployed: `CATALOG_BUCKET`); all tests share one moto server, started once per
 //! test process from `.venv` (created by `make test`). Webhooks from the sandbox reach the real
 //! `notifications` handler through a small HTTP adapter, as API Gateway would deliver them.
 
@@ -235,6 +236,8 @@ pub(crate) struct TestApp {
     pub(crate) table: String,
     /// Secret ARN.
     pub(crate) secret_arn: String,
+    /// The site bucket, whose `catalog.json` the functions read (`CATALOG_BUCKET`).
+    pub(crate) catalog_bucket: String,
     /// The topic's HTTP subscriber.
     pub(crate) subscriber: Subscriber,
     /// Each function's router, built once as its cold start would (`app`), by name.
@@ -319,7 +322,14 @@ impl TestApp {
             .await
             .expect("subscribe");
 
+        // The site bucket with the repository's catalog, as `make deploy` leaves it.
+        let catalog_bucket = format!("site-{suffix}");
+        checkout::catalog::publish_local(&sdk, &catalog_bucket, domain::catalog::BUILT_IN)
+            .await
+            .expect("site bucket with catalog.json");
+
         let mut env = vec![
+            ("CATALOG_BUCKET", catalog_bucket.clone()),
             ("MP_SECRET_ARN", secret_arn.clone()),
             ("ORDERS_TABLE", table.clone()),
             ("ORDER_EVENTS_TOPIC_ARN", topic_arn.clone()),
@@ -335,7 +345,19 @@ impl TestApp {
         let webhooks = Function::routing("POST", "/api/notifications");
         let _ = adapter_slot.set(routers[webhooks.name].clone());
         let store = OrderStore::new(aws_sdk_dynamodb::Client::new(&sdk), table.clone());
-        TestApp { sandbox, sdk, table, secret_arn, subscriber, routers, notification_url, store }
+        TestApp { sandbox, sdk, table, secret_arn, catalog_bucket, subscriber, routers, notification_url, store }
+    }
+
+    /// Puts `text` as `catalog.json` in the site bucket, as `make catalog` publishes it (no
+    /// check: the functions must refuse an invalid one themselves).
+    pub(crate) async fn publish_catalog(&self, text: &str) {
+        checkout::catalog::publish_local(&self.sdk, &self.catalog_bucket, text).await.expect("put catalog.json");
+    }
+
+    /// Deletes `catalog.json` from the site bucket.
+    pub(crate) async fn delete_catalog(&self) {
+        let object = checkout::catalog::S3Catalog::new(&self.sdk, &self.catalog_bucket).expect("the site bucket");
+        object.delete().await.expect("delete catalog.json");
     }
 
     /// `POST /api/process_payment` with an `Idempotency-Key`.

@@ -10,6 +10,7 @@
     reason = "test code: a failed expectation or a missing JSON field is a failed test"
 )]
 
+mod catalog;
 mod edge;
 mod functions {
     //! Every function's library, from the folders under `functions/` (tests/build.rs).
@@ -18,6 +19,7 @@ mod functions {
 mod fuzz;
 mod helpers;
 mod lifecycle;
+mod merchant_admin;
 mod paying;
 mod status_lookup;
 mod webhooks;

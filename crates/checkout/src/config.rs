@@ -13,7 +13,8 @@
 //! | `SECRETS_TTL_SECS` | all | `300` | how long the secret is cached |
 //! | `WEBHOOK_TOLERANCE_SECS` | notifications | `600` | accepted age of a webhook's `ts` (0 disables the check) |
 //! | `STATUS_REFRESH_AFTER_SECS` | payment_status | `5` | refresh a non-final order from Mercado Pago when last checked longer ago |
-//! | `CATALOG_PATH` | process_payment, events | built-in `catalog.json` | a catalog file to use instead |
+//! | `CATALOG_BUCKET` | all | none (the built-in catalog) | bucket whose `catalog.json` is the catalog (the site bucket: the page reads the same object) |
+//! | `CATALOG_TTL_SECS` | all | `60` | how long a fetched catalog is used before it is fetched again (0: every request) |
 //! | `ALLOWED_ORIGIN` | all | none | an extra origin allowed by CORS (never `*`); same-origin needs none |
 
 use std::time::Duration;
@@ -105,8 +106,10 @@ pub struct Config {
     pub notification_url: Option<String>,
     /// `ORDER_EVENTS_TOPIC_ARN`.
     pub order_events_topic_arn: Option<String>,
-    /// `CATALOG_PATH`.
-    pub catalog_path: Option<String>,
+    /// `CATALOG_BUCKET`: the bucket holding `catalog.json`; `None`: the built-in catalog.
+    pub catalog_bucket: Option<String>,
+    /// `CATALOG_TTL_SECS`: how long a fetched catalog is used.
+    pub catalog_ttl: Duration,
     /// `ALLOWED_ORIGIN`.
     pub allowed_origin: Option<String>,
 }
@@ -162,7 +165,8 @@ impl Config {
             status_refresh_after: Duration::from_secs(env.number("STATUS_REFRESH_AFTER_SECS", 5)?),
             notification_url,
             order_events_topic_arn: env.optional("ORDER_EVENTS_TOPIC_ARN"),
-            catalog_path: env.optional("CATALOG_PATH"),
+            catalog_bucket: env.optional("CATALOG_BUCKET"),
+            catalog_ttl: Duration::from_secs(env.number("CATALOG_TTL_SECS", crate::catalog::DEFAULT_TTL.as_secs())?),
             allowed_origin,
         })
     }
@@ -198,6 +202,8 @@ mod tests {
         assert_eq!(c.webhook_tolerance, Some(DEFAULT_WEBHOOK_TOLERANCE));
         assert_eq!(c.secrets_ttl, Duration::from_secs(300));
         assert_eq!(c.notification_url, None);
+        assert_eq!(c.catalog_bucket, None);
+        assert_eq!(c.catalog_ttl, Duration::from_secs(60));
         assert_eq!(c.order_events_topic_arn(), Err(ConfigError::Missing("ORDER_EVENTS_TOPIC_ARN")));
     }
 

@@ -15,7 +15,12 @@
 //! (<https://docs.aws.amazon.com/sns/latest/dg/sns-send-custom-platform-specific-payloads-mobile-devices.html>):
 //! e-mail subscriptions get a readable text (`email`: the lines, total, payment and order, in the
 //! catalog's language, `domain::messages::paid_notice`), every other protocol (SQS, Lambda,
-//! HTTPS, `email-json`) the JSON above (`default`).
+//! HTTPS, `email-json`) the JSON above (`default`). The store's name, its language and the
+//! products' names come from the current catalog ([`CatalogCache`]); amounts and lines from the
+//! order, as it was priced. Without a catalog (none could be read yet) the event is not
+//! published and stays due: a later webhook or poll publishes it.
+
+use std::sync::Arc;
 
 use aws_sdk_sns::types::MessageAttributeValue;
 use domain::catalog::{Catalog, PricedLine};
@@ -23,6 +28,8 @@ use domain::messages::{Lang, PaidNotice, paid_notice};
 use domain::order::Order;
 use domain::ports::{EventsError, OrderEvents};
 use serde::Serialize;
+
+use crate::catalog::CatalogCache;
 
 /// The message body.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -92,13 +99,13 @@ pub fn message(order: &Order, catalog: &Catalog) -> Result<(String, String), ser
 pub struct SnsEvents {
     client: aws_sdk_sns::Client,
     topic_arn: String,
-    catalog: Catalog,
+    catalog: Arc<CatalogCache>,
 }
 
 impl SnsEvents {
-    /// A publisher for `topic_arn`; the e-mail text names products and the store as `catalog`
-    /// does, in its `default_locale`'s language.
-    pub fn new(client: aws_sdk_sns::Client, topic_arn: impl Into<String>, catalog: Catalog) -> Self {
+    /// A publisher for `topic_arn`; the e-mail text names products and the store as the current
+    /// `catalog` does, in its `default_locale`'s language.
+    pub fn new(client: aws_sdk_sns::Client, topic_arn: impl Into<String>, catalog: Arc<CatalogCache>) -> Self {
         SnsEvents { client, topic_arn: topic_arn.into(), catalog }
     }
 }
@@ -106,7 +113,8 @@ impl SnsEvents {
 impl OrderEvents for SnsEvents {
     /// Publishes "order paid" for `order`; returns SNS's message id.
     async fn publish_order_paid(&self, order: &Order) -> Result<String, EventsError> {
-        let (body, subject) = message(order, &self.catalog).map_err(|e| EventsError(e.into()))?;
+        let catalog = self.catalog.current().await.map_err(|e| EventsError(e.into()))?;
+        let (body, subject) = message(order, &catalog).map_err(|e| EventsError(e.into()))?;
         let attribute = MessageAttributeValue::builder()
             .data_type("String")
             .string_value("order.paid")

@@ -3,6 +3,7 @@
 //! implements its ports over AWS and Mercado Pago and serves it over HTTP.
 //!
 //! - [`config`]: settings from the environment (errors name the variable).
+//! - [`catalog`]: the catalog from the site bucket (`catalog.json`), cached for a short TTL.
 //! - [`secrets`]: the Mercado Pago credentials from Secrets Manager, cached, refreshed on 401.
 //! - [`store`]: the order repository over DynamoDB, with conditional writes.
 //! - [`events`]: the "order paid" events over SNS.
@@ -13,6 +14,7 @@
 //! - [`telemetry`]: logging setup.
 
 pub mod aws;
+pub mod catalog;
 pub mod config;
 pub mod events;
 pub mod http;

@@ -23,8 +23,6 @@ pub struct MercadoPago {
     pub secrets: SecretsCache,
     /// `notification_url` for new payments (`None`: the URL configured in Mercado Pago's panel).
     pub notification_url: Option<String>,
-    /// `statement_descriptor` for new payments.
-    pub statement_descriptor: Option<String>,
 }
 
 /// A call to Mercado Pago failed before or after reaching it.
@@ -39,7 +37,12 @@ pub enum CallError {
 }
 
 impl MercadoPago {
-    async fn with_token<T, F, Fut>(&self, call: F) -> Result<T, CallError>
+    /// Runs `call` with the cached access token; if Mercado Pago answers 401, reloads the secret
+    /// once and runs it again (the rule every call follows; also used by `checkout-admin`).
+    ///
+    /// # Errors
+    /// [`CallError`] when the secret cannot be read or Mercado Pago fails or refuses.
+    pub async fn with_token<T, F, Fut>(&self, call: F) -> Result<T, CallError>
     where
         F: Fn(SecretString) -> Fut,
         Fut: std::future::Future<Output = Result<T, mercadopago::Error>>,
@@ -83,7 +86,7 @@ impl MercadoPago {
             description: Some(charge.description.to_owned()),
             external_reference: Some(order.order_id.to_string()),
             notification_url: self.notification_url.clone(),
-            statement_descriptor: self.statement_descriptor.clone(),
+            statement_descriptor: charge.statement_descriptor.map(str::to_owned),
             metadata: Some(serde_json::json!({ "order_id": order.order_id })),
             capture: None,
             binary_mode: None,

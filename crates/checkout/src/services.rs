@@ -1,12 +1,14 @@
 //! Everything a function needs, built once per cold start and passed to its handler: the
-//! configuration, the catalog and the adapters (Mercado Pago with the Secrets Manager cache,
-//! the DynamoDB order store, the SNS events). Building does no network I/O.
+//! configuration, the catalog cache (`catalog.json` from the site bucket, [`crate::catalog`]) and
+//! the adapters (Mercado Pago with the Secrets Manager cache, the DynamoDB order store, the SNS
+//! events). Building does no network I/O.
 
 use std::sync::Arc;
 
-use domain::catalog::{Catalog, CatalogError};
+use domain::catalog::{BUILT_IN, Catalog, CatalogError};
 use mercadopago::ClientConfig;
 
+use crate::catalog::{CatalogCache, S3Catalog};
 use crate::config::{Config, ConfigError};
 use crate::events::SnsEvents;
 use crate::provider::MercadoPago;
@@ -19,7 +21,7 @@ pub enum InitError {
     /// A setting is missing or invalid.
     #[error(transparent)]
     Config(#[from] ConfigError),
-    /// The catalog is missing or invalid.
+    /// The built-in catalog is invalid (only used without `CATALOG_BUCKET`).
     #[error(transparent)]
     Catalog(#[from] CatalogError),
     /// The Mercado Pago client could not be built.
@@ -31,8 +33,9 @@ pub enum InitError {
 pub struct Services {
     /// Settings.
     pub config: Config,
-    /// Products and prices.
-    pub catalog: Catalog,
+    /// Products and prices: ask it for the current catalog on each request
+    /// ([`CatalogCache::current`]); it changes when `make catalog` publishes a new one.
+    pub catalog: Arc<CatalogCache>,
     /// The payment provider.
     pub provider: MercadoPago,
     /// Orders.
@@ -60,7 +63,10 @@ impl Services {
         sdk: &aws_config::SdkConfig,
         tune: impl FnOnce(&mut ClientConfig),
     ) -> Result<Services, InitError> {
-        let catalog = Catalog::load(config.catalog_path.as_deref())?;
+        let catalog = Arc::new(match &config.catalog_bucket {
+            Some(bucket) => CatalogCache::live(S3Catalog::new(sdk, bucket)?, config.catalog_ttl),
+            None => CatalogCache::fixed(Catalog::from_json(BUILT_IN)?),
+        });
         let mut mp_config = config.mercadopago_client_config()?;
         tune(&mut mp_config);
         let provider = MercadoPago {
@@ -71,11 +77,13 @@ impl Services {
                 config.secrets_ttl,
             ),
             notification_url: config.notification_url.clone(),
-            statement_descriptor: catalog.statement_descriptor.clone(),
         };
         let store = OrderStore::new(aws_sdk_dynamodb::Client::new(sdk), config.orders_table.clone());
-        let events =
-            SnsEvents::new(aws_sdk_sns::Client::new(sdk), config.order_events_topic_arn()?.to_owned(), catalog.clone());
+        let events = SnsEvents::new(
+            aws_sdk_sns::Client::new(sdk),
+            config.order_events_topic_arn()?.to_owned(),
+            Arc::clone(&catalog),
+        );
         Ok(Services { config, catalog, provider, store, events })
     }
 }

@@ -181,7 +181,41 @@ impl OrderStore {
         Ok(())
     }
 
-    async fn existing_for_key(&self, key: &str, request_hash: &str) -> Result<Begin, StoreError> {
+    /// Every order in the table, read with a paginated, consistent `Scan` filtered on
+    /// `kind = order` (the merchant's `checkout-admin orders list`). A scan reads the whole
+    /// table: fine for a small shop's order history, not for a hot path (our choice; a
+    /// `created_at` index would be the next step).
+    ///
+    /// # Errors
+    /// [`StoreError`] when DynamoDB fails or an item is malformed.
+    pub async fn scan_orders(&self) -> Result<Vec<Order>, StoreError> {
+        let mut orders = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .filter_expression("#kind = :order")
+                .expression_attribute_names("#kind", "kind")
+                .expression_attribute_values(":order", s("order"))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(dynamo)?;
+            for item in out.items.unwrap_or_default() {
+                orders.push(from_item(item)?);
+            }
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        Ok(orders)
+    }
+
+    async fn existing_for_key(&self, key: &str, request_hash: &str) -> Result<Option<Begin>, StoreError> {
         let item = self
             .client
             .get_item()
@@ -191,17 +225,17 @@ impl OrderStore {
             .send()
             .await
             .map_err(dynamo)?
-            .item
-            .ok_or_else(|| corrupt("idempotency record vanished"))?;
+            .item;
+        let Some(item) = item else { return Ok(None) };
         let record: IdempotencyItem = serde_dynamo::from_item(item).map_err(corrupt)?;
         if record.request_hash != request_hash {
-            return Ok(Begin::KeyReused);
+            return Ok(Some(Begin::KeyReused));
         }
         let order = self
             .get(&record.order_id)
             .await?
             .ok_or_else(|| corrupt(format!("order {} of a key is missing", record.order_id)))?;
-        Ok(Begin::Existing(order))
+        Ok(Some(Begin::Existing(order)))
     }
 
     fn update(
@@ -272,9 +306,15 @@ impl OrderRepository for OrderStore {
                 if !key_taken {
                     return Err(dynamo(e));
                 }
-                self.existing_for_key(&order.terms.idempotency_key, &order.terms.request_hash).await
+                self.existing_for_key(&order.terms.idempotency_key, &order.terms.request_hash)
+                    .await?
+                    .ok_or_else(|| corrupt("idempotency record vanished"))
             }
         }
+    }
+
+    async fn for_key(&self, idempotency_key: &str, request_hash: &str) -> Result<Option<Begin>, StoreError> {
+        self.existing_for_key(idempotency_key, request_hash).await
     }
 
     async fn get(&self, order_id: &OrderId) -> Result<Option<Order>, StoreError> {

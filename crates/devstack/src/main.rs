@@ -1,13 +1,16 @@
 //! `devstack`: the pieces of the local stack that are not Mercado Pago or AWS stand-ins.
 //!
 //! - `devstack seed`: creates the orders table (the same definition the store uses), the
-//!   Mercado Pago secret and the "order paid" topic in moto, subscribes an HTTP endpoint to the
-//!   topic, and prints the function environment as `KEY=VALUE` lines.
+//!   Mercado Pago secret, the "order paid" topic and the site bucket holding `catalog.json`
+//!   (checked as the functions check it) in moto, subscribes an HTTP endpoint to the topic, and
+//!   prints the function environment as `KEY=VALUE` lines.
 //! - `devstack edge`: the local CloudFront and HTTP API: serves `site/` (with the security
-//!   headers the deployed distribution sends, CSP included), routes `/api/*` as the HTTP API does
-//!   (the template's `HttpApi` events, given as `--route` by `scripts/lib/stack.sh`) to the
-//!   functions under `cargo lambda watch`, through their function URLs, and receives "order paid"
-//!   messages at `/__dev/order-events` (printed, and listed by `GET /__dev/order-events`).
+//!   headers the deployed distribution sends, CSP included) and `/catalog.json` from the site
+//!   bucket (the object the functions read, as CloudFront serves it from S3), routes `/api/*` as
+//!   the HTTP API does (the template's `HttpApi` events, given as `--route` by
+//!   `scripts/lib/stack.sh`) to the functions under `cargo lambda watch`, through their function
+//!   URLs, and receives "order paid" messages at `/__dev/order-events` (printed, and listed by
+//!   `GET /__dev/order-events`).
 
 mod routes;
 
@@ -53,6 +56,9 @@ enum Command {
         /// HTTP endpoint subscribed to the "order paid" topic.
         #[arg(long)]
         events_url: Option<String>,
+        /// The catalog to publish in the site bucket (`<prefix>-site`, key `catalog.json`).
+        #[arg(long, default_value = "catalog.json")]
+        catalog: PathBuf,
     },
     /// Serve the site and route /api/* to the functions.
     Edge {
@@ -79,6 +85,13 @@ enum Command {
         /// File served as `/config.json` (the page's settings), instead of `site/config.json`.
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Serve `/catalog.json` from this bucket's `catalog.json` (the object the functions
+        /// read) instead of `site/catalog.json`; needs `--moto`.
+        #[arg(long, requires = "moto")]
+        catalog_bucket: Option<String>,
+        /// moto server URL (for `--catalog-bucket`).
+        #[arg(long, env = "MOTO_ENDPOINT")]
+        moto: Option<String>,
     },
 }
 
@@ -90,11 +103,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
     match Args::parse().command {
-        Command::Seed { moto, prefix, access_token, webhook_secret, events_url } => {
-            seed(&moto, &prefix, &access_token, &webhook_secret, events_url.as_deref()).await
+        Command::Seed { moto, prefix, access_token, webhook_secret, events_url, catalog } => {
+            seed(&moto, &prefix, &access_token, &webhook_secret, events_url.as_deref(), &catalog).await
         }
-        Command::Edge { listen, site, api, routes, csp, config } => {
-            edge(listen, site, api, Routes::new(routes), csp, config).await
+        Command::Edge { listen, site, api, routes, csp, config, catalog_bucket, moto } => {
+            let catalog = match (catalog_bucket, moto) {
+                (Some(bucket), Some(moto)) => {
+                    Some(checkout::catalog::S3Catalog::new(&checkout::aws::local(&moto).await, &bucket)?)
+                }
+                _ => None,
+            };
+            edge(listen, site, api, Routes::new(routes), csp, config, catalog).await
         }
     }
 }
@@ -106,7 +125,11 @@ async fn seed(
     access_token: &str,
     webhook_secret: &str,
     events_url: Option<&str>,
+    catalog: &std::path::Path,
 ) -> Result<(), Box<dyn std::error::Error>> {
+    // The functions refuse an invalid catalog; refuse it here, before anything starts.
+    let catalog_text = std::fs::read_to_string(catalog).map_err(|e| format!("{}: {e}", catalog.display()))?;
+    domain::catalog::Catalog::from_json(&catalog_text).map_err(|e| format!("{}: {e}", catalog.display()))?;
     let sdk = checkout::aws::local(moto).await;
     let table = format!("{prefix}-orders");
     checkout::store::OrderStore::create_table(&aws_sdk_dynamodb::Client::new(&sdk), &table).await?;
@@ -126,7 +149,12 @@ async fn seed(
     if let Some(url) = events_url {
         sns.subscribe().topic_arn(&topic_arn).protocol("http").endpoint(url).send().await?;
     }
+    let bucket = format!("{prefix}-site");
+    checkout::catalog::publish_local(&sdk, &bucket, &catalog_text)
+        .await
+        .map_err(|e| format!("the site bucket {bucket}: {e}"))?;
     println!("ORDERS_TABLE={table}");
+    println!("CATALOG_BUCKET={bucket}");
     println!("MP_SECRET_ARN={secret_arn}");
     println!("ORDER_EVENTS_TOPIC_ARN={topic_arn}");
     Ok(())
@@ -147,6 +175,7 @@ async fn edge(
     routes: Routes,
     csp: Option<String>,
     config: Option<PathBuf>,
+    catalog: Option<checkout::catalog::S3Catalog>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     mercadopago::install_crypto_provider();
     let http = reqwest::Client::builder()
@@ -165,8 +194,13 @@ async fn edge(
     }
     let files = tower_http::services::ServeDir::new(&site).append_index_html_on_directories(true);
     let static_headers = Arc::new(static_headers);
+    let mut static_site = Router::new();
+    if let Some(catalog) = catalog {
+        static_site =
+            static_site.route("/catalog.json", axum::routing::get(serve_catalog).with_state(Arc::new(catalog)));
+    }
     let static_site =
-        Router::new().fallback_service(files).layer(axum::middleware::map_response(move |mut resp: Response| {
+        static_site.fallback_service(files).layer(axum::middleware::map_response(move |mut resp: Response| {
             let headers = Arc::clone(&static_headers);
             async move {
                 for (name, value) in headers.iter() {
@@ -255,6 +289,20 @@ async fn proxy(State(edge): State<Edge>, req: Request) -> Response {
             tracing::error!(error = %e, "functions unreachable (is cargo lambda watch running?)");
             let body = json!({"error": {"code": "bad_gateway", "message": "The functions are not reachable."}});
             (StatusCode::BAD_GATEWAY, [(axum::http::header::RETRY_AFTER, "1")], Json(body)).into_response()
+        }
+    }
+}
+
+/// `GET /catalog.json`: the site bucket's object, the one the functions read, read at each
+/// request (CloudFront caches it until `make catalog` invalidates it; locally there is nothing
+/// to invalidate).
+async fn serve_catalog(State(catalog): State<Arc<checkout::catalog::S3Catalog>>) -> Response {
+    use checkout::catalog::CatalogSource as _;
+    match catalog.get().await {
+        Ok(text) => ([(http::header::CONTENT_TYPE, "application/json; charset=utf-8")], text).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, location = catalog.location(), "catalog.json not readable");
+            (StatusCode::BAD_GATEWAY, "catalog.json is not readable from the site bucket").into_response()
         }
     }
 }

@@ -61,7 +61,9 @@ pub struct Catalog {
     pub products: Vec<Product>,
 }
 
-/// The catalog shipped with the functions (the repository's `catalog.json`).
+/// The repository's `catalog.json` as it was at build time. The functions price from the
+/// published catalog (`catalog.json` in the site bucket, read at run time by
+/// `checkout::catalog`); this one is used only where no bucket is configured (unit tests).
 pub const BUILT_IN: &str = include_str!("../../../catalog.json");
 
 /// Why a catalog file was refused.

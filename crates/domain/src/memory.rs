@@ -80,6 +80,14 @@ impl OrderRepository for MemoryOrders {
         }))
     }
 
+    async fn for_key(&self, idempotency_key: &str, request_hash: &str) -> Result<Option<Begin>, StoreError> {
+        Ok(self.with(|t| {
+            t.keys.get(idempotency_key).and_then(|id| t.orders.get(id)).map(|o| {
+                if o.terms.request_hash == request_hash { Begin::Existing(o.clone()) } else { Begin::KeyReused }
+            })
+        }))
+    }
+
     async fn get(&self, order_id: &OrderId) -> Result<Option<Order>, StoreError> {
         Ok(self.with(|t| t.orders.get(order_id).cloned()))
     }

@@ -77,7 +77,13 @@ impl<R: OrderRepository, E: OrderEvents, P: PaymentProvider> Checkout<'_, R, E, 
     pub async fn pay(&self, idempotency_key: &str, request: &PaymentRequest) -> Result<Order, PayError> {
         let priced = self.catalog.price(&request.items).map_err(PayError::Invalid)?;
         if request.transaction_amount.is_some_and(|seen| seen != priced.total) {
-            return Err(PayError::AmountMismatch);
+            // A retry of a request the earlier prices accepted (its answer was lost, then the
+            // catalog changed) gets its own order's result: refusing it would make the page
+            // reprice, and a new Pay could charge a second time.
+            return match self.orders.for_key(idempotency_key, &request_hash(request)).await? {
+                Some(Begin::Existing(order)) => self.resume(order, request, &priced, idempotency_key).await,
+                _ => Err(PayError::AmountMismatch),
+            };
         }
         let lang = request.lang.or_else(|| Lang::from_locale(&self.catalog.default_locale)).unwrap_or(Lang::Es);
         let terms = NewOrder {
@@ -90,16 +96,27 @@ impl<R: OrderRepository, E: OrderEvents, P: PaymentProvider> Checkout<'_, R, E, 
             payment_method_id: request.payment_method_id.clone(),
             installments: request.installments,
         };
-        let existing = match self.orders.begin(terms, ATTEMPT_LEASE).await? {
-            Begin::KeyReused => return Err(PayError::KeyReused),
+        match self.orders.begin(terms, ATTEMPT_LEASE).await? {
+            Begin::KeyReused => Err(PayError::KeyReused),
             // A new order is created holding the attempt lease: charge it.
-            Begin::Created(order) => return self.charge(&order, request, &priced, idempotency_key).await,
-            Begin::Existing(order) if order.status != OrderStatus::Created => {
-                tracing::info!(order_id = %order.order_id, "same key and body: answering the first result");
-                return result(order);
-            }
-            Begin::Existing(order) => order,
-        };
+            Begin::Created(order) => self.charge(&order, request, &priced, idempotency_key).await,
+            Begin::Existing(order) => self.resume(order, request, &priced, idempotency_key).await,
+        }
+    }
+
+    /// The same key and request again: the first result, or (while the order has none) the
+    /// attempt, once this caller holds its lease.
+    async fn resume(
+        &self,
+        existing: Order,
+        request: &PaymentRequest,
+        priced: &PricedOrder,
+        idempotency_key: &str,
+    ) -> Result<Order, PayError> {
+        if existing.status != OrderStatus::Created {
+            tracing::info!(order_id = %existing.order_id, "same key and body: answering the first result");
+            return result(existing);
+        }
 
         // A retry, or a duplicate racing the first request: only one request at a time calls
         // the provider for an order; the others wait for its result.
@@ -117,7 +134,7 @@ impl<R: OrderRepository, E: OrderEvents, P: PaymentProvider> Checkout<'_, R, E, 
             }
             tokio::time::sleep(POLL_IN_FLIGHT).await;
         };
-        self.charge(&leased, request, &priced, idempotency_key).await
+        self.charge(&leased, request, priced, idempotency_key).await
     }
 
     /// Calls the provider for a leased order and records the outcome.
@@ -129,7 +146,8 @@ impl<R: OrderRepository, E: OrderEvents, P: PaymentProvider> Checkout<'_, R, E, 
         idempotency_key: &str,
     ) -> Result<Order, PayError> {
         let description = description(self.catalog, priced, order.terms.lang);
-        let charge = ChargeRequest { order, request, description: &description, idempotency_key };
+        let statement_descriptor = self.catalog.statement_descriptor.as_deref();
+        let charge = ChargeRequest { order, request, description: &description, statement_descriptor, idempotency_key };
         match self.provider.create_payment(&charge).await {
             Ok(payment) => {
                 let settled = match settle::settle(self.orders, self.events, order, &payment).await {
@@ -304,6 +322,23 @@ mod tests {
         assert_eq!(first.status, OrderStatus::Approved);
         assert_eq!(world.charges(), 1);
         assert_eq!(world.events.published(), vec![first.order_id]);
+    }
+
+    #[tokio::test]
+    async fn a_retry_after_a_price_change_gets_its_first_result_and_no_second_charge() {
+        let mut world = World::new();
+        let mut seen = body();
+        seen["transaction_amount"] = json!(18500); // the total the page showed
+        let first = world.checkout().pay("key-1", &request(seen.clone())).await.expect("paid");
+        // The catalog changes before the page resends the same attempt (its answer was lost).
+        let price = &mut world.catalog.products[0].unit_price;
+        *price += rust_decimal::Decimal::ONE;
+        let again = world.checkout().pay("key-1", &request(seen.clone())).await.expect("the first result");
+        assert_eq!((again.order_id, again.status), (first.order_id, OrderStatus::Approved));
+        assert_eq!(world.charges(), 1);
+        // A new key with the old amount is still a mismatch.
+        assert!(matches!(world.checkout().pay("key-2", &request(seen)).await, Err(PayError::AmountMismatch)));
+        assert_eq!(world.charges(), 1);
     }
 
     #[tokio::test]

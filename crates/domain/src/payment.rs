@@ -19,6 +19,9 @@ pub struct ChargeRequest<'a> {
     pub request: &'a PaymentRequest,
     /// `description`: what is bought (`Matecito: 2 × mate-calabaza`).
     pub description: &'a str,
+    /// `statement_descriptor`: the text on the buyer's card statement, from the catalog that
+    /// priced the order.
+    pub statement_descriptor: Option<&'a str>,
     /// The request's `Idempotency-Key`, passed through to the provider.
     pub idempotency_key: &'a str,
 }

@@ -37,6 +37,15 @@ pub trait OrderRepository: Send + Sync {
     /// finds the order the key already made ([`Begin`]).
     fn begin(&self, new: NewOrder, lease: Duration) -> impl Future<Output = Result<Begin, StoreError>> + Send;
 
+    /// The order `idempotency_key` already made: `Some(Begin::Existing)` when `request_hash` is
+    /// the request that made it, `Some(Begin::KeyReused)` when another request did, `None` when
+    /// the key is unused. Reads only; creates nothing.
+    fn for_key(
+        &self,
+        idempotency_key: &str,
+        request_hash: &str,
+    ) -> impl Future<Output = Result<Option<Begin>, StoreError>> + Send;
+
     /// The order, read consistently.
     fn get(&self, order_id: &OrderId) -> impl Future<Output = Result<Option<Order>, StoreError>> + Send;
 

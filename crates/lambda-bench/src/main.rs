@@ -201,6 +201,9 @@ fn template_functions(python: &Path, template: &Path) -> Result<Vec<Function>, B
     Ok(functions)
 }
 
+/// The repository's catalog, put in the bench's site bucket (`CATALOG_BUCKET`).
+const BUILT_IN_CATALOG: &str = include_str!("../../../catalog.json");
+
 /// The orders table of every function but the one that takes payments (holds the order they
 /// look up).
 const SHARED_TABLE: &str = "bench-orders";
@@ -262,6 +265,10 @@ impl World {
             .await?
             .topic_arn
             .ok_or("no topic")?;
+        // As deployed, the functions read the catalog from the site bucket (cached for 60 s).
+        checkout::catalog::publish_local(&sdk, "bench-site", BUILT_IN_CATALOG)
+            .await
+            .map_err(|e| format!("the site bucket: {e}"))?;
         let env = vec![
             ("AWS_ENDPOINT_URL".into(), moto_url.clone()),
             ("AWS_REGION".into(), "us-east-1".into()),
@@ -270,6 +277,7 @@ impl World {
             ("MP_API_BASE_URL".into(), sandbox_url.clone()),
             ("MP_SECRET_ARN".into(), secret_arn),
             ("ORDER_EVENTS_TOPIC_ARN".into(), topic_arn),
+            ("CATALOG_BUCKET".into(), "bench-site".into()),
             ("NOTIFICATION_URL".into(), "https://shop.example/api/notifications".into()),
             // As deployed: JSON logs at INFO, Lambda's identity variables.
             ("AWS_LAMBDA_LOG_FORMAT".into(), "JSON".into()),

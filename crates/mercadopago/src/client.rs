@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::error::{ApiErrorBody, Error};
-use crate::types::{Payment, PaymentCreateRequest, SearchRequest, SearchResponse};
+use crate::types::{Payment, PaymentCreateRequest, Refund, RefundRequest, SearchRequest, SearchResponse};
 
 /// Mercado Pago's API host (docs/mercadopago.md#api-basics; `BASE_URL` in
 /// <https://github.com/mercadopago/sdk-nodejs/blob/master/src/utils/config/index.ts>).
@@ -231,6 +231,67 @@ impl Client {
     ) -> Result<SearchResponse<Payment>, Error> {
         let url = self.url("/v1/payments/search")?;
         self.send(|| self.http.get(url.clone()).query(query).header(AUTHORIZATION, bearer(access_token))).await
+    }
+
+    /// `POST /v1/payments/{id}/refunds` (docs/mercadopago.md#refunds): refunds `amount` of an
+    /// approved payment, or all that is left of it when `amount` is `None`. Reusing
+    /// `idempotency_key` returns the refund it made instead of refunding again, so a retry after
+    /// a lost answer is safe; retries per [`RetryPolicy`] keep the key.
+    ///
+    /// Errors: [`Error::Api`] when Mercado Pago refuses (`2063` the payment's state or what is
+    /// left does not allow it, `4040` the amount is not positive, `2000` no such payment).
+    #[tracing::instrument(name = "mercadopago.refund_payment", skip_all, fields(payment_id = id, idempotency_key = %idempotency_key))]
+    pub async fn refund_payment(
+        &self,
+        access_token: &SecretString,
+        id: u64,
+        amount: Option<rust_decimal::Decimal>,
+        idempotency_key: &IdempotencyKey,
+    ) -> Result<Refund, Error> {
+        let url = self.url(&format!("/v1/payments/{id}/refunds"))?;
+        let body = RefundRequest { amount };
+        let refund: Refund = self
+            .send(|| {
+                self.http
+                    .post(url.clone())
+                    .header(AUTHORIZATION, bearer(access_token))
+                    .header(CONTENT_TYPE, "application/json")
+                    .header("X-Idempotency-Key", idempotency_key.as_str())
+                    .json(&body)
+            })
+            .await?;
+        tracing::info!(payment_id = id, refund_id = refund.id, amount = %refund.amount, "refund made");
+        Ok(refund)
+    }
+
+    /// `GET /v1/payments/{id}/refunds` (docs/mercadopago.md#refunds): the payment's refunds.
+    #[tracing::instrument(name = "mercadopago.list_refunds", skip_all, fields(payment_id = id))]
+    pub async fn list_refunds(&self, access_token: &SecretString, id: u64) -> Result<Vec<Refund>, Error> {
+        let url = self.url(&format!("/v1/payments/{id}/refunds"))?;
+        self.send(|| self.http.get(url.clone()).header(AUTHORIZATION, bearer(access_token))).await
+    }
+
+    /// `PUT /v1/payments/{id}` with `{"status": "cancelled"}` (docs/mercadopago.md#capture-and-cancel):
+    /// cancels a `pending`, `in_process` or `authorized` payment and returns it
+    /// (`cancelled`/`by_collector`). Cancelling is idempotent by nature, so retries need no key.
+    ///
+    /// Errors: [`Error::Api`] when the payment's state does not allow it (`3005`, or `2018` per
+    /// the cancellation reference) or it does not exist (`2000`).
+    #[tracing::instrument(name = "mercadopago.cancel_payment", skip_all, fields(payment_id = id))]
+    pub async fn cancel_payment(&self, access_token: &SecretString, id: u64) -> Result<Payment, Error> {
+        let url = self.url(&format!("/v1/payments/{id}"))?;
+        let body = serde_json::json!({"status": "cancelled"});
+        let payment: Payment = self
+            .send(|| {
+                self.http
+                    .put(url.clone())
+                    .header(AUTHORIZATION, bearer(access_token))
+                    .header(CONTENT_TYPE, "application/json")
+                    .json(&body)
+            })
+            .await?;
+        tracing::info!(payment_id = payment.id, status = %payment.status, "payment cancelled");
+        Ok(payment)
     }
 
     /// Sends with retries and decodes a success body as `T`.

@@ -1,7 +1,7 @@
 //! A small, typed client for Mercado Pago's Payments API and its webhook signatures.
 //!
 //! - [`Client`]: `create_payment` (the idempotency key is a required argument), `get_payment`,
-//!   `search_payments`; injectable base URL, connect/request timeouts, bounded retries on
+//!   `search_payments`, `refund_payment` (keyed too), `list_refunds`, `cancel_payment`; injectable base URL, connect/request timeouts, bounded retries on
 //!   429/5xx/transport errors that reuse the same idempotency key and honour `Retry-After`
 //!   ([`RetryPolicy`]).
 //! - [`Error`] keeps Mercado Pago's error envelope `{message, error, status, cause[]}`.
@@ -35,6 +35,6 @@ pub use client::{
 };
 pub use error::{ApiErrorBody, Cause, Error};
 pub use types::{
-    CardSummary, Identification, Paging, Payer, Payment, PaymentCreateRequest, PaymentStatus, SearchRequest,
-    SearchResponse, TransactionDetails, parse_date,
+    CardSummary, Identification, Paging, Payer, Payment, PaymentCreateRequest, PaymentStatus, Refund, RefundRequest,
+    SearchRequest, SearchResponse, TransactionDetails, parse_date,
 };

@@ -451,3 +451,39 @@ mod tests {
         }
     }
 }
+
+/// Body of `POST /v1/payments/{id}/refunds` (docs/mercadopago.md#refunds): `{}` refunds what is
+/// left, `{"amount": n}` that much of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct RefundRequest {
+    /// Part of the payment to refund; `None` for all that is left.
+    #[serde(skip_serializing_if = "Option::is_none", with = "crate::amount::option")]
+    pub amount: Option<Decimal>,
+}
+
+/// A refund, as `POST/GET /v1/payments/{id}/refunds` return it (docs/mercadopago.md#refunds).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Refund {
+    /// Refund id.
+    pub id: u64,
+    /// The refunded payment.
+    pub payment_id: u64,
+    /// Refunded amount.
+    #[serde(with = "crate::amount")]
+    pub amount: Decimal,
+    /// What reached the buyer.
+    #[serde(default, with = "crate::amount::option")]
+    pub amount_refunded_to_payer: Option<Decimal>,
+    /// `approved`, `in_process`, `rejected`...
+    #[serde(default)]
+    pub status: Option<String>,
+    /// `standard`...
+    #[serde(default)]
+    pub refund_mode: Option<String>,
+    /// Creation date.
+    #[serde(default)]
+    pub date_created: Option<String>,
+    /// Everything else the resource carries (`source`, `metadata`...), untyped.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}

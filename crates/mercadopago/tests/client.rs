@@ -274,3 +274,86 @@ async fn the_access_token_never_appears_in_debug_or_errors() {
         Some(format!("Bearer {secret}").as_str())
     );
 }
+
+#[tokio::test]
+async fn refunds_in_part_then_in_full_once_per_key_even_after_a_lost_answer() {
+    let sandbox = Sandbox::start(SandboxConfig::for_tests()).await.expect("sandbox");
+    let mp = client(sandbox.base_url(), RetryPolicy::default());
+    let card = card_token(&sandbox, "APRO").await;
+    let paid = mp.create_payment(&token(&sandbox), &request(&card), &IdempotencyKey::new("pay").expect("key")).await;
+    let id = paid.expect("paid").id;
+
+    // The sandbox makes the refund, then loses the answer: the client's retry, same key, gets it.
+    sandbox.control().inject_fault(Fault {
+        route: "POST /v1/payments/{id}/refunds".into(),
+        times: 1,
+        kind: FaultKind::Status { status: 503, retry_after: None },
+        after: true,
+    });
+    let key = IdempotencyKey::new("refund-1").expect("key");
+    let part = mp.refund_payment(&token(&sandbox), id, Some(Decimal::new(2525, 2)), &key).await.expect("partial");
+    assert_eq!((part.payment_id, part.amount), (id, Decimal::new(2525, 2)));
+    let again = mp.refund_payment(&token(&sandbox), id, Some(Decimal::new(2525, 2)), &key).await.expect("replay");
+    assert_eq!(again.id, part.id, "same key, same refund");
+    let sent = sandbox.control().requests_to("POST /v1/payments/{id}/refunds");
+    assert_eq!(sent.iter().map(|r| r.status).collect::<Vec<_>>(), vec![503, 201, 201]);
+    let p = mp.get_payment(&token(&sandbox), id).await.expect("get");
+    assert_eq!((p.status.clone(), p.status_detail.as_str()), (PaymentStatus::Approved, "partially_refunded"));
+    assert_eq!(p.transaction_amount_refunded, Some(Decimal::new(2525, 2)));
+
+    let rest = mp
+        .refund_payment(&token(&sandbox), id, None, &IdempotencyKey::new("refund-2").expect("key"))
+        .await
+        .expect("the rest");
+    assert_eq!(rest.amount, Decimal::new(7525, 2));
+    let p = mp.get_payment(&token(&sandbox), id).await.expect("get");
+    assert_eq!((p.status, p.status_detail.as_str()), (PaymentStatus::Refunded, "refunded"));
+    assert_eq!(p.transaction_amount_refunded, Some(Decimal::new(10050, 2)));
+    assert_eq!(mp.list_refunds(&token(&sandbox), id).await.expect("list").len(), 2);
+}
+
+#[tokio::test]
+async fn refusals_keep_mercado_pagos_cause_codes() {
+    let sandbox = Sandbox::start(SandboxConfig::for_tests()).await.expect("sandbox");
+    let mp = client(sandbox.base_url(), RetryPolicy::default());
+    let card = card_token(&sandbox, "APRO").await;
+    let paid = mp.create_payment(&token(&sandbox), &request(&card), &IdempotencyKey::new("pay").expect("key")).await;
+    let id = paid.expect("paid").id;
+    let cause = |e: Error| match e {
+        Error::Api { status, body, .. } => (status, body.cause.first().and_then(mercadopago::Cause::code_number)),
+        other => panic!("not an API error: {other:?}"),
+    };
+
+    let at = token(&sandbox);
+    let key = |k: &str| IdempotencyKey::new(k).expect("key");
+    let over = mp.refund_payment(&at, id, Some(Decimal::new(10051, 2)), &key("r1")).await;
+    assert_eq!(cause(over.expect_err("over the rest")), (400, Some(2063)));
+    let zero = mp.refund_payment(&at, id, Some(Decimal::ZERO), &key("r2")).await;
+    assert_eq!(cause(zero.expect_err("not positive")), (400, Some(4040)));
+    mp.refund_payment(&at, id, None, &key("r3")).await.expect("full");
+    let twice = mp.refund_payment(&at, id, None, &key("r4")).await;
+    assert_eq!(cause(twice.expect_err("already refunded")), (400, Some(2063)));
+    let cancel = mp.cancel_payment(&token(&sandbox), id).await.expect_err("a refunded payment");
+    assert_eq!(cause(cancel), (400, Some(3005)));
+    let missing = mp.cancel_payment(&token(&sandbox), 1).await.expect_err("no such payment");
+    assert_eq!(cause(missing).0, 404);
+}
+
+#[tokio::test]
+async fn cancels_a_pending_payment() {
+    let sandbox = Sandbox::start(SandboxConfig::for_tests()).await.expect("sandbox");
+    let mp = client(sandbox.base_url(), RetryPolicy::default());
+    let card = card_token(&sandbox, "CONT").await;
+    let pending = mp.create_payment(&token(&sandbox), &request(&card), &IdempotencyKey::new("pay").expect("key")).await;
+    let pending = pending.expect("pending");
+    assert_eq!(pending.status, PaymentStatus::InProcess);
+    let cancelled = mp.cancel_payment(&token(&sandbox), pending.id).await.expect("cancelled");
+    assert_eq!(
+        (cancelled.status.clone(), cancelled.status_detail.as_str()),
+        (PaymentStatus::Cancelled, "by_collector")
+    );
+    assert!(cancelled.last_updated() > pending.last_updated(), "date_last_updated moves on");
+    let key = IdempotencyKey::new("r").expect("key");
+    let refund = mp.refund_payment(&token(&sandbox), pending.id, None, &key).await;
+    assert_eq!(refund.expect_err("not approved").status(), Some(400));
+}

@@ -132,6 +132,34 @@ impl Control {
         Ok(payment)
     }
 
+    /// A refund made from Mercado Pago's panel (not through the API): refunds `amount`, or what
+    /// is left when `None`, of an approved payment, and sends the payment webhook. Refused as the
+    /// refunds API refuses it, with its error envelope.
+    pub fn panel_refund(&self, id: u64, amount: Option<rust_decimal::Decimal>) -> Result<Payment, MpError> {
+        let key = format!("panel-{}", uuid::Uuid::new_v4());
+        let mut inner = self.state.lock();
+        inner.refund(&self.state.config, id, &key, amount, serde_json::json!({"source": "panel"}))?;
+        let payment = inner.payment(id)?;
+        drop(inner);
+        webhooks::payment_event(&self.state, &payment, "payment.updated");
+        Ok(payment)
+    }
+
+    /// A chargeback the cardholder's bank made: an `approved` or `in_mediation` payment becomes
+    /// `charged_back`/`settled` and the payment webhook is sent. Other statuses are refused
+    /// with the refunds API's state error (our choice).
+    pub fn chargeback(&self, id: u64) -> Result<Payment, MpError> {
+        let mut inner = self.state.lock();
+        let status = inner.payment(id)?.status;
+        if !matches!(status.as_str(), "approved" | "in_mediation") {
+            return Err(MpError::bad_request(2063, "The action requested is not valid for the current payment state"));
+        }
+        let payment = inner.force_status(id, "charged_back", "settled")?;
+        drop(inner);
+        webhooks::payment_event(&self.state, &payment, "payment.updated");
+        Ok(payment)
+    }
+
     /// Queues a fault for the next `fault.times` calls of `fault.route`.
     pub fn inject_fault(&self, fault: Fault) {
         let remaining = fault.times;

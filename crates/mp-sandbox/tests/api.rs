@@ -785,3 +785,58 @@ async fn the_sandbox_stops_when_dropped_and_unknown_routes_get_mercado_pagos_404
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert!(reqwest::Client::new().get(&url).send().await.is_err(), "server stopped");
 }
+
+#[tokio::test]
+async fn panel_refunds_and_chargebacks_update_the_payment_and_send_its_webhook() {
+    let (receiver, url) = start_receiver(vec![]).await;
+    let api =
+        Api::start(SandboxConfig { default_notification_url: Some(url.clone()), ..SandboxConfig::for_tests() }).await;
+    let paid = api.approved_payment("APRO", 100.0, "panel").await;
+    let id = paid["id"].as_u64().expect("id");
+    let panel = |path: String, body: Value| {
+        let req = api.http.post(api.url(&path)).json(&body);
+        async move {
+            let resp = req.send().await.expect("send");
+            let status = resp.status();
+            (status, resp.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+
+    let (status, p) = panel(format!("/__sandbox/payments/{id}/refund"), json!({"amount": 40})).await;
+    assert_eq!(status, StatusCode::OK, "{p}");
+    assert_eq!((p["status"].as_str(), p["status_detail"].as_str()), (Some("approved"), Some("partially_refunded")));
+    assert_eq!(p["transaction_amount_refunded"], json!(40.0));
+    assert!(p["date_last_updated"].as_str() > paid["date_last_updated"].as_str(), "a newer state");
+    let (status, err) = panel(format!("/__sandbox/payments/{id}/refund"), json!({"amount": 60.01})).await;
+    assert_eq!((status, cause_code(&err)), (StatusCode::BAD_REQUEST, 2063), "over what is left");
+
+    let (status, p) = panel(format!("/__sandbox/payments/{id}/chargeback"), json!({})).await;
+    assert_eq!(
+        (status, p["status"].as_str(), p["status_detail"].as_str()),
+        (StatusCode::OK, Some("charged_back"), Some("settled"))
+    );
+    let (status, err) = panel(format!("/__sandbox/payments/{id}/chargeback"), json!({})).await;
+    assert_eq!((status, cause_code(&err)), (StatusCode::BAD_REQUEST, 2063), "only paid payments");
+    let (status, _) = panel("/__sandbox/payments/1/refund".into(), json!({})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    api.sandbox.control().wait_for_deliveries(Duration::from_secs(5)).await;
+    let actions: Vec<_> = receiver.received.lock().expect("lock").iter().map(|(_, _, b)| b["action"].clone()).collect();
+    assert_eq!(actions, vec![json!("payment.created"), json!("payment.updated"), json!("payment.updated")]);
+}
+
+#[tokio::test]
+async fn cancel_only_for_open_payments() {
+    let api = Api::start(SandboxConfig::for_tests()).await;
+    let pending = api.approved_payment("CONT", 10.0, "c").await;
+    let id = pending["id"].as_u64().expect("id");
+    let (status, p) = api.put(&format!("/v1/payments/{id}"), json!({"status": "cancelled"})).await;
+    assert_eq!(
+        (status, p["status"].as_str(), p["status_detail"].as_str()),
+        (StatusCode::OK, Some("cancelled"), Some("by_collector"))
+    );
+    assert!(p["date_last_updated"].as_str() > pending["date_last_updated"].as_str(), "a newer state");
+    let paid = api.approved_payment("APRO", 10.0, "a").await;
+    let (status, err) = api.put(&format!("/v1/payments/{}", paid["id"]), json!({"status": "cancelled"})).await;
+    assert_eq!((status, cause_code(&err)), (StatusCode::BAD_REQUEST, 3005));
+}

@@ -102,12 +102,16 @@ async fn process(deps: &Deps, id: Option<OrderId>, uri: &Uri) -> Result<Response
     }
 
     let lang = web::query_param(uri, "locale").as_deref().and_then(Lang::from_locale).unwrap_or(order.terms.lang);
+    // The statement descriptor of the current catalog (`catalog.json` in the site bucket). The
+    // answer is the stored order: without a catalog (none could be read yet) it is still given,
+    // with Mercado Pago's default descriptor in the message.
+    let catalog = services.catalog.current().await.map_err(|e| tracing::warn!(error = %e, "no catalog")).ok();
     let ctx = MessageContext {
         amount: order.terms.amount,
         currency_id: &order.terms.currency_id,
         payment_method_id: &order.terms.payment_method_id,
         installments: order.terms.installments,
-        statement_descriptor: services.catalog.statement_descriptor.as_deref(),
+        statement_descriptor: catalog.as_ref().and_then(|c| c.statement_descriptor.as_deref()),
     };
     let body = Status {
         order_id: order.order_id.as_str(),

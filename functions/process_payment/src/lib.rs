@@ -7,7 +7,10 @@
 //!   first result and never charges twice; with another body it is `409 idempotency_key_reused`.
 //! - body `{items:[{sku,quantity}], token, payment_method_id, issuer_id?, installments,
 //!   payer:{email, identification?:{type,number}}, transaction_amount?, locale?}`. The price comes
-//!   from the catalog; a `transaction_amount` that differs is `409 amount_mismatch`.
+//!   from the current catalog (`catalog.json` in the site bucket, cached for `CATALOG_TTL_SECS`:
+//!   `checkout::catalog`); a `transaction_amount` that differs is `409 amount_mismatch`, after
+//!   one look at the bucket (at most every [`RECHECK_AFTER`]) in case the buyer's page shows a
+//!   catalog published since ours was fetched. The order keeps the prices it was created with.
 //! - `201 {order_id, order_number, payment_id, status, status_detail, message, amount, currency,
 //!   items: [{sku, quantity, unit_price}]}`, also for rejected cards: what the buyer's receipt
 //!   shows, and no payer data. `order_number` is `OrderId::order_number`; `amount` and
@@ -19,7 +22,7 @@
 //!   (ours, or mapped from Mercado Pago's cause codes); `409 request_in_progress` while the
 //!   first request with the key is still running; `503 payment_provider_unavailable` with
 //!   `Retry-After` when Mercado Pago fails after bounded retries (the order is kept: a retry with
-//!   the same key completes it).
+//!   the same key completes it); `503 service_unavailable` when no catalog can be read yet.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,6 +35,7 @@ use axum::routing::post;
 use checkout::config::Config;
 use checkout::http::{self as web, ApiError, RawBody};
 use checkout::services::{InitError, Services};
+use domain::catalog::Catalog;
 use domain::messages::{Lang, MessageContext, buyer_message};
 use domain::order::{Order, ReceiptLine};
 use domain::pay::{Checkout, PayError};
@@ -46,6 +50,12 @@ pub struct Deps {
     /// How long a duplicate request waits for the first one before answering 409.
     pub wait_for_in_flight: Duration,
 }
+
+/// When a request's `transaction_amount` is not the cached catalog's total, the catalog is
+/// fetched again if it was last checked at least this long ago (our choice: a buyer who saw a
+/// just-published price pays it at once, and mismatching requests cause at most one S3 read per
+/// execution environment every 5 s).
+pub const RECHECK_AFTER: Duration = Duration::from_secs(5);
 
 /// The routes this function serves (method, path), as the SAM template's `HttpApi` events
 /// route them.
@@ -104,15 +114,45 @@ async fn process(deps: &Deps, headers: &HeaderMap, body: Result<RawBody, ApiErro
     let body = body?.json()?;
     let request = validation::payment_request(&body).map_err(ApiError::Validation)?;
     let services = &deps.services;
+    let mut catalog = services.catalog.current().await.map_err(catalog_unavailable)?;
+    let mut paid = pay(deps, &catalog, key.as_str(), &request).await;
+    if matches!(paid, Err(PayError::AmountMismatch)) {
+        // Nothing was created (the amount is checked before the order is): price it again if
+        // the bucket has a newer catalog than ours.
+        if let Ok(fresh) = services.catalog.recheck(RECHECK_AFTER).await
+            && !Arc::ptr_eq(&fresh, &catalog)
+        {
+            catalog = fresh;
+            paid = pay(deps, &catalog, key.as_str(), &request).await;
+        }
+    }
+    let order = paid.map_err(api_error)?;
+    Ok(respond(&catalog, &order, request.lang))
+}
+
+/// Pays for `request` with the prices of `catalog`.
+async fn pay(
+    deps: &Deps,
+    catalog: &Catalog,
+    key: &str,
+    request: &validation::PaymentRequest,
+) -> Result<Order, PayError> {
+    let services = &deps.services;
     let checkout = Checkout {
         orders: &services.store,
         events: &services.events,
         provider: &services.provider,
-        catalog: &services.catalog,
+        catalog,
         wait_for_in_flight: deps.wait_for_in_flight,
     };
-    let order = checkout.pay(key.as_str(), &request).await.map_err(api_error)?;
-    Ok(respond(services, &order, request.lang))
+    checkout.pay(key, request).await
+}
+
+/// No catalog could be read yet (a cold start while S3 fails, or no `catalog.json` in the
+/// bucket): nothing is priced or charged; the buyer may retry with the same key.
+fn catalog_unavailable(e: checkout::catalog::CatalogUnavailable) -> ApiError {
+    tracing::error!(error = %e, "no catalog to price the payment with");
+    ApiError::ServiceUnavailable { retry_after: Duration::from_secs(2) }
 }
 
 /// The answer for each way a payment can fail.
@@ -132,14 +172,15 @@ fn api_error(e: PayError) -> ApiError {
     }
 }
 
-/// The 201 for an order that has a result.
-fn respond(services: &Services, order: &Order, lang: Option<Lang>) -> Response {
+/// The 201 for an order that has a result (its amounts and lines as stored: the prices it was
+/// created with).
+fn respond(catalog: &Catalog, order: &Order, lang: Option<Lang>) -> Response {
     let ctx = MessageContext {
         amount: order.terms.amount,
         currency_id: &order.terms.currency_id,
         payment_method_id: &order.terms.payment_method_id,
         installments: order.terms.installments,
-        statement_descriptor: services.catalog.statement_descriptor.as_deref(),
+        statement_descriptor: catalog.statement_descriptor.as_deref(),
     };
     let message = buyer_message(lang.unwrap_or(order.terms.lang), order.status.as_str(), &order.status_detail, &ctx);
     web::json_response(

@@ -5,6 +5,8 @@
 //! | `GET /__sandbox/config` | | public settings, test cards, cardholder codes |
 //! | `GET /__sandbox/payments` | | every payment |
 //! | `POST /__sandbox/payments/{id}/settle` | `{"status":"approved"\|"rejected","status_detail"?}` | settle a pending payment |
+//! | `POST /__sandbox/payments/{id}/refund` | `{"amount"?}` | a refund from the seller's panel (all that is left without `amount`); refusals in Mercado Pago's error envelope |
+//! | `POST /__sandbox/payments/{id}/chargeback` | | `approved`/`in_mediation` → `charged_back`/`settled` |
 //! | `POST /__sandbox/payments/{id}/status` | `{"status","status_detail"}` | force a status (chargeback...) |
 //! | `GET/POST/DELETE /__sandbox/faults` | a [`crate::Fault`] | list, queue, clear faults |
 //! | `GET/DELETE /__sandbox/requests` | | received requests (redacted) |
@@ -25,6 +27,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::control::{Control, ControlError, ForgedWebhook, Settlement};
+use crate::error::MpError;
 use crate::faults::Fault;
 use crate::scenario::SCENARIOS;
 use crate::state::State;
@@ -98,6 +101,29 @@ pub(crate) async fn set_status(
     Json(body): Json<StatusBody>,
 ) -> Result<Response, ControlError> {
     let p = control(&state).set_status(id, &body.status, &body.status_detail)?;
+    Ok(Json(p).into_response())
+}
+
+/// Body of a panel refund: `{}` or `{"amount": n}` (a JSON number, exact).
+pub(crate) async fn panel_refund(
+    AxState(state): AxState<Arc<State>>,
+    Path(id): Path<u64>,
+    body: bytes::Bytes,
+) -> Result<Response, MpError> {
+    let body = crate::routes::api::json_body(&body)?;
+    let amount = match body.get("amount") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(v) => Some(
+            crate::validate::decimal_from_json(v)
+                .ok_or_else(|| MpError::bad_request(4041, "amount attribute must be numeric"))?,
+        ),
+    };
+    let p = control(&state).panel_refund(id, amount)?;
+    Ok(Json(p).into_response())
+}
+
+pub(crate) async fn chargeback(AxState(state): AxState<Arc<State>>, Path(id): Path<u64>) -> Result<Response, MpError> {
+    let p = control(&state).chargeback(id)?;
     Ok(Json(p).into_response())
 }
 

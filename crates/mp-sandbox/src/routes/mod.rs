@@ -38,6 +38,8 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         .route("/payments", get(control::payments))
         .route("/payments/{id}/settle", post(control::settle))
         .route("/payments/{id}/status", post(control::set_status))
+        .route("/payments/{id}/refund", post(control::panel_refund))
+        .route("/payments/{id}/chargeback", post(control::chargeback))
         .route("/faults", get(control::list_faults).post(control::add_fault).delete(control::clear_faults))
         .route("/requests", get(control::requests).delete(control::clear_requests))
         .route("/webhooks", get(control::webhooks).put(control::switch_webhooks))
