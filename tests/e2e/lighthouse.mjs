@@ -40,6 +40,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import lighthouse from 'lighthouse';
 import * as chromeLauncher from 'chrome-launcher';
+import chromium from './chromium.js';
+
+const { CHROMIUM, FLAGS } = chromium;
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CATEGORIES = ['performance', 'accessibility', 'best-practices', 'seo'];
@@ -47,29 +50,15 @@ const MIN_SCORE = 95; // each category, 0-100 as Lighthouse displays it
 const MAX_CLS = 0.05; // CLS must stay under this
 const RUNS = Math.max(1, Number.parseInt(process.env.LIGHTHOUSE_RUNS || '5', 10) || 5);
 const OUT = path.resolve(process.env.LIGHTHOUSE_OUT || path.join(HERE, 'test-results', 'lighthouse'));
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-
-// playwright.config.js's launch flags, plus headless. --disable-features is merged into one flag
-// with chrome-launcher's own list: Chromium takes only the last --disable-features it is given.
-const PLAYWRIGHT_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
-const DISABLED_FEATURES = ['LocalNetworkAccessChecks'];
-
+// chromium.js's launch flags (Playwright's too), plus headless. Every --disable-features is merged
+// into one flag with chrome-launcher's own list: Chromium takes only the last one it is given.
 function chromeFlags(url) {
-  const features = [...DISABLED_FEATURES];
+  const features = [];
   // No name resolves but the page's host (see "Offline" above).
   const host = new URL(url).hostname;
   const resolve = [...new Set(['localhost', '127.0.0.1', host])].map((h) => `EXCLUDE ${h}`).join(', ');
   const flags = ['--headless=new', `--host-resolver-rules=MAP * ~NOTFOUND, ${resolve}`];
-  for (const flag of [...chromeLauncher.Launcher.defaultFlags(), ...PLAYWRIGHT_FLAGS]) {
+  for (const flag of [...chromeLauncher.Launcher.defaultFlags(), ...FLAGS]) {
     if (flag.startsWith('--disable-features=')) features.push(...flag.slice('--disable-features='.length).split(','));
     else if (!flags.includes(flag)) flags.push(flag);
   }

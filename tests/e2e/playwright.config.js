@@ -3,6 +3,7 @@
 //   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci
 // Base URLs come from environment variables read by each spec (e.g. MP_SANDBOX_URL).
 const { defineConfig } = require('@playwright/test');
+const { CHROMIUM, FLAGS } = require('./chromium');
 
 module.exports = defineConfig({
   testDir: 'specs',
@@ -15,21 +16,8 @@ module.exports = defineConfig({
   use: {
     trace: 'retain-on-failure',
     launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-        // Fixture pages are served at made-up public origins (http://merchant.test) and call the
-        // sandbox on 127.0.0.1. Chromium's Local Network Access blocks public→loopback requests
-        // from non-secure pages; a real deployment (https page → https API) never meets it.
-        '--disable-features=LocalNetworkAccessChecks',
-      ],
+      executablePath: CHROMIUM,
+      args: FLAGS,
     },
   },
 });
