@@ -124,7 +124,20 @@ def main() -> int:
             "issuer_id": "3",
             "installments": 1,
             "locale": "es-AR",
-            "payer": {"email": "comprador@example.com", "identification": {"type": "DNI", "number": "12345678"}},
+            "payer": {
+                "email": "comprador@example.com",
+                "identification": {"type": "DNI", "number": "12345678"},
+                "first_name": "Ana",
+                "last_name": "García",
+                "phone": {"number": "+54 11 5555-0100"},
+            },
+            "shipping_address": {
+                "street_name": "Av. Corrientes",
+                "street_number": "1234",
+                "zip_code": "C1043",
+                "city_name": "Buenos Aires",
+                "state_name": "CABA",
+            },
         }
         t0 = time.perf_counter()
         status, answer = site.post("/api/process_payment", body, {"idempotency-key": str(uuid.uuid4())})

@@ -73,14 +73,26 @@ fn json_value() -> impl Strategy<Value = Value> {
 
 /// A valid payment body with some fields replaced by arbitrary JSON or removed.
 fn payment_body() -> impl Strategy<Value = String> {
-    let fields =
-        ["items", "token", "payment_method_id", "issuer_id", "installments", "payer", "transaction_amount", "locale"];
+    let fields = [
+        "items",
+        "token",
+        "payment_method_id",
+        "issuer_id",
+        "installments",
+        "payer",
+        "shipping_address",
+        "transaction_amount",
+        "locale",
+    ];
     (prop::collection::vec((prop::sample::select(fields.to_vec()), prop::option::of(json_value())), 0..3), any::<u32>())
         .prop_map(|(changes, n)| {
             let mut body = json!({
                 "items": [{"sku": "mate-calabaza", "quantity": 1}], "token": format!("tok{n}"),
                 "payment_method_id": "master", "issuer_id": "3", "installments": 1,
-                "payer": {"email": "comprador@example.com", "identification": {"type": "DNI", "number": "12345678"}},
+                "payer": {"email": "comprador@example.com", "identification": {"type": "DNI", "number": "12345678"},
+                          "first_name": "Ana", "last_name": "García", "phone": {"number": "+54 11 5555-0100"}},
+                "shipping_address": {"street_name": "Av. Corrientes", "street_number": "1234", "zip_code": "C1043",
+                                     "city_name": "Buenos Aires", "state_name": "CABA"},
                 "transaction_amount": 18500.00, "locale": "es-AR"
             });
             if let Some(obj) = body.as_object_mut() {

@@ -139,7 +139,17 @@ pub(crate) struct Subscriber {
 impl Subscriber {
     /// The "order paid" messages so far (the `Message` of each SNS notification, parsed).
     pub(crate) fn messages(&self) -> Vec<Value> {
+        self.all().into_iter().filter(|m| m["type"] == "order.paid").collect()
+    }
+
+    /// Every event so far, of any type (`order.paid`, `order.refunded`...).
+    pub(crate) fn all(&self) -> Vec<Value> {
         self.messages.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+
+    /// The events of one type for one order.
+    pub(crate) fn events(&self, kind: &str, order_id: &str) -> Vec<Value> {
+        self.all().into_iter().filter(|m| m["type"] == kind && m["order_id"] == order_id).collect()
     }
 }
 
@@ -238,6 +248,8 @@ pub(crate) struct TestApp {
     pub(crate) secret_arn: String,
     /// The site bucket, whose `catalog.json` the functions read (`CATALOG_BUCKET`).
     pub(crate) catalog_bucket: String,
+    /// The order events topic (`ORDER_EVENTS_TOPIC_ARN`).
+    pub(crate) topic_arn: String,
     /// The topic's HTTP subscriber.
     pub(crate) subscriber: Subscriber,
     /// Each function's router, built once as its cold start would (`app`), by name.
@@ -345,7 +357,18 @@ impl TestApp {
         let webhooks = Function::routing("POST", "/api/notifications");
         let _ = adapter_slot.set(routers[webhooks.name].clone());
         let store = OrderStore::new(aws_sdk_dynamodb::Client::new(&sdk), table.clone());
-        TestApp { sandbox, sdk, table, secret_arn, catalog_bucket, subscriber, routers, notification_url, store }
+        TestApp {
+            sandbox,
+            sdk,
+            table,
+            secret_arn,
+            catalog_bucket,
+            topic_arn,
+            subscriber,
+            routers,
+            notification_url,
+            store,
+        }
     }
 
     /// Puts `text` as `catalog.json` in the site bucket, as `make catalog` publishes it (no
@@ -629,7 +652,8 @@ pub(crate) fn notification_body(data_id: &str, topic: &str) -> Value {
            "type": topic, "user_id": 44444})
 }
 
-/// One of each catalog product line the tests buy: 1 × mate-calabaza (18500.00 ARS).
+/// One of each catalog product line the tests buy: 1 × mate-calabaza (18500.00 ARS), with the
+/// name, phone and shipping address the catalog collects.
 pub(crate) fn checkout_body(token: &str) -> Value {
     json!({
         "items": [{"sku": "mate-calabaza", "quantity": 1}],
@@ -637,7 +661,10 @@ pub(crate) fn checkout_body(token: &str) -> Value {
         "payment_method_id": "master",
         "issuer_id": "3",
         "installments": 1,
-        "payer": {"email": "comprador@example.com", "identification": {"type": "DNI", "number": "12345678"}},
+        "payer": {"email": "comprador@example.com", "identification": {"type": "DNI", "number": "12345678"},
+                  "first_name": "Ana", "last_name": "García", "phone": {"number": "+54 11 5555-0100"}},
+        "shipping_address": {"street_name": "Av. Corrientes", "street_number": "1234", "zip_code": "C1043",
+                             "city_name": "Buenos Aires", "state_name": "CABA"},
         "transaction_amount": 18500.00,
         "locale": "es-AR"
     })

@@ -167,7 +167,14 @@ async fn the_store_refuses_a_transition_the_lifecycle_does_not_allow_in_its_writ
     let (order_id, payment_id) = approved_order(&app).await;
     let id = OrderId::parse(&order_id).expect("id");
     let applied = app.order(&order_id).await.mp_last_updated_ms.expect("dated");
-    let update = |status, t| PaymentUpdate { payment_id, status, status_detail: "x".into(), mp_last_updated_ms: t };
+    let update = |status, t| PaymentUpdate {
+        payment_id,
+        status,
+        status_detail: "x".into(),
+        mp_last_updated_ms: t,
+        amount_refunded: rust_decimal::Decimal::ZERO,
+        event: None,
+    };
 
     let refused = app.store.apply_payment(&id, &update(OrderStatus::Pending, applied + 10)).await.expect("DynamoDB");
     assert!(matches!(&refused, Applied::Stale(o) if o.status == OrderStatus::Approved), "{refused:?}");

@@ -13,20 +13,13 @@ use rust_decimal::Decimal;
 
 use crate::helpers::{Options, TestApp, key, moto_url};
 
-/// The admin over this test's stack, as `--local` builds it from `functions.env`.
+/// The admin over this test's stack, as `--local` builds it from `functions.env` (the same
+/// topic, so the test's subscriber sees what the admin publishes).
 async fn admin(app: &TestApp) -> Admin {
-    let topic = aws_sdk_sns::Client::new(&app.sdk)
-        .create_topic()
-        .name(format!("admin-events-{}", uuid::Uuid::new_v4().simple()))
-        .send()
-        .await
-        .expect("topic")
-        .topic_arn
-        .expect("arn");
     let env = [
         ("ORDERS_TABLE", app.table.clone()),
         ("MP_SECRET_ARN", app.secret_arn.clone()),
-        ("ORDER_EVENTS_TOPIC_ARN", topic),
+        ("ORDER_EVENTS_TOPIC_ARN", app.topic_arn.clone()),
         ("CATALOG_BUCKET", app.catalog_bucket.clone()),
         ("MP_API_BASE_URL", app.sandbox.base_url().to_owned()),
         ("MP_MAX_RETRIES", "2".to_owned()),
@@ -38,6 +31,15 @@ async fn admin(app: &TestApp) -> Admin {
         aws_endpoint_url: Some(moto_url().to_owned()),
     };
     Admin::connect(&settings).await.expect("admin")
+}
+
+/// The `amount_refunded` of each `order.refunded` event of an order, in order.
+fn refunds_announced(app: &TestApp, order_id: &str) -> Vec<String> {
+    app.subscriber
+        .events("order.refunded", order_id)
+        .iter()
+        .map(|e| e["amount_refunded"].as_str().unwrap_or_default().to_owned())
+        .collect()
 }
 
 /// Pays with `cardholder`; returns the order id.
@@ -103,6 +105,15 @@ async fn merchant_refunds_an_order_in_full() {
     assert_eq!(done.refund.amount, order.terms.amount);
     assert!(matches!(done.settled, Settled::Updated(_)), "{:?}", done.settled);
     assert_eq!(status_of(&app.order(&order_id).await), ("refunded", "refunded"));
+
+    // One `order.refunded`, however many times the state is read again.
+    app.webhooks_settle().await;
+    admin.sync(&order).await.expect("read back");
+    app.get_status(&order_id).await;
+    assert_eq!(refunds_announced(&app, &order_id), ["18500.00"]);
+    let event = &app.subscriber.events("order.refunded", &order_id)[0];
+    assert_eq!((event["status"].as_str(), event["amount"].as_str()), (Some("refunded"), Some("18500.00")));
+    assert!(event.get("buyer").is_none(), "no buyer data after payment");
 }
 
 #[tokio::test]
@@ -138,6 +149,12 @@ async fn merchant_refunds_part_of_an_order_once_even_when_retrying_after_a_lost_
     admin.refund(&order, None, &new_key()).await.expect("the rest");
     assert_eq!(app.sandbox.control().payment(payment_id).expect("payment").refunds.len(), 3);
     assert_eq!(status_of(&app.order(&order_id).await), ("refunded", "refunded"));
+    let stored = app.order(&order_id).await;
+    assert_eq!(stored.amount_refunded, order.terms.amount);
+
+    // Each refund announced once, with the total refunded by then.
+    app.webhooks_settle().await;
+    assert_eq!(refunds_announced(&app, &order_id), ["10.50", "11.50", "18500.00"]);
 }
 
 #[tokio::test]
@@ -151,6 +168,11 @@ async fn merchant_cancels_a_pending_payment() {
     let done = admin.cancel(&order).await.expect("cancelled");
     assert_eq!(done.payment.status.as_str(), "cancelled");
     assert_eq!(status_of(&app.order(&order_id).await), ("cancelled", "by_collector"));
+    app.webhooks_settle().await;
+    let cancelled = app.subscriber.events("order.cancelled", &order_id);
+    assert_eq!(cancelled.len(), 1, "{cancelled:?}");
+    assert_eq!(cancelled[0]["status_detail"], "by_collector");
+    assert!(app.subscriber.events("order.paid", &order_id).is_empty(), "never paid");
 }
 
 #[tokio::test]
@@ -181,6 +203,9 @@ async fn what_mercado_pago_refuses_leaves_the_order_unchanged() {
 
     assert_eq!(app.order(&paid).await.status_detail, "refunded");
     assert_eq!(app.order(&pending).await, pending_order, "the refused order is untouched");
+    app.webhooks_settle().await;
+    assert_eq!(refunds_announced(&app, &paid), ["18500.00"], "refusals announce nothing");
+    assert!(app.subscriber.events("order.cancelled", &paid).is_empty());
 }
 
 #[tokio::test]
@@ -214,4 +239,64 @@ async fn a_chargeback_reaches_the_order_by_webhook() {
     app.sandbox.control().chargeback(payment_id).expect("chargeback");
     app.webhooks_settle().await;
     assert_eq!(status_of(&app.order(&order_id).await), ("charged_back", "settled"));
+    app.sandbox.control().redeliver(payment_id).expect("redeliver");
+    app.webhooks_settle().await;
+    assert_eq!(app.subscriber.events("order.charged_back", &order_id).len(), 1, "one event per change");
+}
+
+#[tokio::test]
+async fn a_refund_made_in_mercado_pagos_panel_reaches_the_order_by_status_polling() {
+    let recheck = vec![("STATUS_RECHECK_PAID_AFTER_SECS", "0".to_owned())];
+    let app = TestApp::spawn_with(Options { sandbox: SandboxConfig::for_tests(), env: recheck }).await;
+    let order_id = pay(&app, "APRO").await;
+    let payment_id = app.order(&order_id).await.payment_id.expect("payment");
+
+    app.sandbox.control().set_webhooks_enabled(false);
+    tokio::time::sleep(Duration::from_millis(2)).await;
+    app.sandbox.control().panel_refund(payment_id, Some(Decimal::new(250_000, 2))).expect("panel refund");
+    assert_eq!(status_of(&app.order(&order_id).await), ("approved", "accredited"), "no webhook came");
+
+    // The receipt page polls: the paid order is read again and the refund applied.
+    let (status, body) = app.get_status(&order_id).await;
+    assert_eq!((status, body["status_detail"].as_str()), (200, Some("partially_refunded")), "{body}");
+    let order = app.order(&order_id).await;
+    assert_eq!(order.amount_refunded, Decimal::new(250_000, 2));
+    assert_eq!(refunds_announced(&app, &order_id), ["2500.00"]);
+}
+
+#[tokio::test]
+async fn concurrent_deliveries_and_polls_announce_each_change_exactly_once() {
+    let recheck = vec![("STATUS_RECHECK_PAID_AFTER_SECS", "0".to_owned())];
+    let app =
+        std::sync::Arc::new(TestApp::spawn_with(Options { sandbox: SandboxConfig::for_tests(), env: recheck }).await);
+    let order_id = pay(&app, "APRO").await;
+    let payment_id = app.order(&order_id).await.payment_id.expect("payment");
+    app.sandbox.control().set_webhooks_enabled(false);
+
+    for (step, amount) in [(1, Some(Decimal::new(100_000, 2))), (2, None)] {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        app.sandbox.control().panel_refund(payment_id, amount).expect("panel refund");
+        // Ten webhook deliveries and ten status polls at once, all reading the new state.
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(20));
+        let tasks: Vec<_> = (0..20)
+            .map(|i| {
+                let (app, barrier, order_id) =
+                    (std::sync::Arc::clone(&app), std::sync::Arc::clone(&barrier), order_id.clone());
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    if i % 2 == 0 {
+                        app.deliver_signed(&payment_id.to_string()).await.0
+                    } else {
+                        app.get_status(&order_id).await.0
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            assert_eq!(task.await.expect("task"), 200, "step {step}");
+        }
+    }
+    assert_eq!(status_of(&app.order(&order_id).await), ("refunded", "refunded"));
+    assert_eq!(refunds_announced(&app, &order_id), ["1000.00", "18500.00"], "each change once");
+    assert_eq!(app.subscriber.events("order.paid", &order_id).len(), 1);
 }

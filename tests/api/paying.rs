@@ -50,9 +50,20 @@ async fn buyer_pays_with_approved_card() {
         .expect("get item")
         .item
         .expect("item");
-    let stored = format!("{item:?}");
-    for personal in ["comprador@example.com", "12345678\"", "5031755734530604"] {
-        assert!(!stored.contains(personal), "{personal} stored in {stored}");
+    // The buyer's e-mail, name, phone and address are kept for fulfilment, under `buyer` only;
+    // the document and the card never are.
+    let mut rest = item.clone();
+    let buyer = rest.remove("buyer").expect("the buyer is kept");
+    let buyer = format!("{buyer:?}");
+    for kept in ["comprador@example.com", "Corrientes", "C1043", "5555-0100", "García"] {
+        assert!(buyer.contains(kept), "{kept} not in {buyer}");
+    }
+    let stored = format!("{rest:?}");
+    for personal in ["comprador@example.com", "Corrientes", "5555-0100", "García"] {
+        assert!(!stored.contains(personal), "{personal} stored outside buyer: {stored}");
+    }
+    for never in ["12345678\"", "5031755734530604"] {
+        assert!(!buyer.contains(never) && !stored.contains(never), "{never} stored");
     }
 
     // Approved at creation: "order paid" is published once (test credentials send no webhooks).
@@ -393,13 +404,28 @@ async fn rotated_token_is_picked_up_without_restart() {
 }
 
 #[tokio::test]
-async fn logs_contain_no_access_token_card_token_email_or_document() {
+async fn the_event_carries_the_buyers_email_and_address_and_no_log_line_does() {
     let app = TestApp::spawn().await;
     let token = app.card_token("APRO").await;
     let mut body = checkout_body(&token);
     body["payer"]["email"] = json!("private.buyer@example.org");
     body["payer"]["identification"]["number"] = json!("30999111");
-    assert_eq!(app.post_payment(Some(&key()), &body).await.0, 201);
+    body["payer"]["first_name"] = json!("Eulalia");
+    body["payer"]["last_name"] = json!("Quiroga-Secreta");
+    body["payer"]["phone"]["number"] = json!("+54 9 11 4444-3333");
+    body["shipping_address"]["street_name"] = json!("Pasaje Escondido");
+    body["shipping_address"]["zip_code"] = json!("X5000ZZ");
+    let (status, created) = app.post_payment(Some(&key()), &body).await;
+    assert_eq!(status, 201);
+    app.webhooks_settle().await;
+    let paid = app.subscriber.events("order.paid", created["order_id"].as_str().expect("order id"));
+    let buyer = &paid.first().expect("order paid")["buyer"];
+    assert_eq!(
+        (buyer["email"].as_str(), buyer["first_name"].as_str(), buyer["shipping_address"]["street_name"].as_str()),
+        (Some("private.buyer@example.org"), Some("Eulalia"), Some("Pasaje Escondido"))
+    );
+    assert_eq!(buyer["shipping_address"]["zip_code"], "X5000ZZ");
+    assert_eq!(buyer["phone"]["number"], "+54 9 11 4444-3333");
     let rejected = app.card_token("OTHE").await;
     let mut body2 = checkout_body(&rejected);
     body2["payer"]["email"] = json!("private.buyer@example.org");
@@ -418,6 +444,11 @@ async fn logs_contain_no_access_token_card_token_email_or_document() {
         rejected.as_str(),
         "private.buyer@example.org",
         "30999111",
+        "Eulalia",
+        "Quiroga-Secreta",
+        "4444-3333",
+        "Pasaje Escondido",
+        "X5000ZZ",
         app.sandbox.control().webhook_secret(),
     ] {
         assert!(!logs.contains(secret), "{secret} appears in the logs");

@@ -1,5 +1,6 @@
 //! How orders are printed: a table (default), CSV or JSON. Amounts are the currency's exact
-//! text (`18500.00 ARS`), never floats; nothing about the payer is stored, so nothing is shown.
+//! text (`18500.00 ARS`), never floats. Listings show no buyer data; one order in full
+//! ([`details`], [`details_json`]) shows who to deliver to, for the merchant's own terminal.
 
 use domain::order::Order;
 use serde::Serialize;
@@ -102,7 +103,31 @@ pub fn json(orders: &[Order]) -> String {
     serde_json::to_string_pretty(&rows).unwrap_or_default() + "\n"
 }
 
-/// One order in full: the row's fields, its lines, timestamps and any refused payment state.
+/// One order in full as JSON: the row's fields plus `items`, `amount_refunded`, `events`
+/// (after payment, with their delivery) and `buyer` (as stored; absent when none is kept).
+pub fn details_json(order: &Order) -> String {
+    #[derive(Serialize)]
+    struct Details<'a> {
+        #[serde(flatten)]
+        row: OrderRow,
+        items: Vec<domain::order::ReceiptLine>,
+        amount_refunded: String,
+        events: &'a [domain::order::OrderEvent],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        buyer: Option<&'a domain::buyer::Buyer>,
+    }
+    let details = Details {
+        row: OrderRow::of(order),
+        items: order.terms.receipt_lines(),
+        amount_refunded: domain::money::amount_text(order.amount_refunded, &order.terms.currency_id),
+        events: &order.events,
+        buyer: order.terms.buyer.as_ref(),
+    };
+    serde_json::to_string_pretty(&details).unwrap_or_default() + "\n"
+}
+
+/// One order in full: the row's fields, its lines, timestamps, refunds, events, who to deliver
+/// to, and any refused payment state.
 pub fn details(order: &Order) -> String {
     let row = OrderRow::of(order);
     let mut out = String::new();
@@ -117,8 +142,40 @@ pub fn details(order: &Order) -> String {
     for line in order.terms.receipt_lines() {
         field("item", &format!("{} x {} at {} {}", line.quantity, line.sku, line.unit_price, row.currency_id));
     }
+    if !order.amount_refunded.is_zero() {
+        field(
+            "refunded",
+            &format!(
+                "{} {}",
+                domain::money::amount_text(order.amount_refunded, &order.terms.currency_id),
+                row.currency_id
+            ),
+        );
+    }
     if let Some(event) = order.paid_event_state {
-        field("order paid", event.as_str());
+        field("order.paid", event.as_str());
+    }
+    for (i, event) in order.events.iter().enumerate() {
+        let first = order.events.iter().position(|e| e.key == event.key) == Some(i);
+        let delivery = if first { event.delivery.as_str() } else { "repeat, not published" };
+        field(event.kind.as_str(), &format!("{} ({}) {}", event.status, event.status_detail, delivery));
+    }
+    match &order.terms.buyer {
+        Some(buyer) => {
+            field("e-mail", &buyer.email);
+            let name: Vec<&str> =
+                [buyer.first_name.as_deref(), buyer.last_name.as_deref()].into_iter().flatten().collect();
+            if !name.is_empty() {
+                field("name", &name.join(" "));
+            }
+            if let Some(phone) = &buyer.phone {
+                field("phone", &phone.number);
+            }
+            if let Some(address) = &buyer.shipping_address {
+                field("ship to", &domain::messages::address_line(address));
+            }
+        }
+        None => field("buyer", "none kept (erased, or an order from before buyers were kept)"),
     }
     if let Some(anomaly) = &order.last_anomaly {
         field(

@@ -277,6 +277,18 @@ impl Admin {
         self.sync(order).await
     }
 
+    /// Erases the buyer's personal data from `order` (`OrderStore::forget_buyer`).
+    ///
+    /// # Errors
+    /// [`AdminError`] when the store fails or the order vanished.
+    pub async fn forget(&self, order: &Order) -> Result<Order, AdminError> {
+        self.services
+            .store
+            .forget_buyer(&order.order_id)
+            .await?
+            .ok_or_else(|| AdminError::NotFound(order.order_id.to_string()))
+    }
+
     /// Reads the order's payment from Mercado Pago and applies it with [`domain::settle::settle`].
     ///
     /// # Errors

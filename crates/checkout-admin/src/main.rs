@@ -2,9 +2,10 @@
 //!
 //! ```text
 //! checkout-admin --local[=STACK] orders list [--status S] [--since T] [--until T] [--json|--csv]
-//! checkout-admin --stack NAME    orders show <order id or number>
+//! checkout-admin --stack NAME    orders show <order id or number> [--refresh] [--json]
 //! checkout-admin ...             refund <order> [--amount X] [--idempotency-key K]
 //! checkout-admin ...             cancel <order>
+//! checkout-admin ...             forget <order>
 //! ```
 
 #![allow(clippy::print_stdout, clippy::print_stderr, reason = "a command line: its output is the terminal's")]
@@ -55,6 +56,12 @@ enum Command {
         /// Order id or order number.
         order: String,
     },
+    /// Erase the buyer's personal data (e-mail, name, phone, address) from an order, keeping
+    /// its amounts and statuses (an erasure request, or once it is delivered and past returns).
+    Forget {
+        /// Order id or order number.
+        order: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -85,6 +92,9 @@ enum Orders {
         /// chargeback made in Mercado Pago's panel whose webhook did not arrive).
         #[arg(long)]
         refresh: bool,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -129,7 +139,7 @@ async fn run(cli: Cli) -> Result<(), AdminError> {
             };
             print!("{text}");
         }
-        Command::Orders(Orders::Show { order, refresh }) => {
+        Command::Orders(Orders::Show { order, refresh, json }) => {
             let mut order = admin.find(&order).await?;
             if refresh
                 && order.payment_id.is_some()
@@ -137,7 +147,15 @@ async fn run(cli: Cli) -> Result<(), AdminError> {
             {
                 order = updated.clone();
             }
-            print!("{}", format::details(&order));
+            print!("{}", if json { format::details_json(&order) } else { format::details(&order) });
+        }
+        Command::Forget { order } => {
+            let order = admin.find(&order).await?;
+            let forgotten = admin.forget(&order).await?;
+            println!(
+                "order {}: buyer data erased (e-mail, name, phone, shipping address); amounts and statuses kept",
+                forgotten.order_id.order_number()
+            );
         }
         Command::Refund { order, amount, idempotency_key } => {
             let order = admin.find(&order).await?;

@@ -13,6 +13,7 @@
 //! | `SECRETS_TTL_SECS` | all | `300` | how long the secret is cached |
 //! | `WEBHOOK_TOLERANCE_SECS` | notifications | `600` | accepted age of a webhook's `ts` (0 disables the check) |
 //! | `STATUS_REFRESH_AFTER_SECS` | payment_status | `5` | refresh a non-final order from Mercado Pago when last checked longer ago |
+//! | `STATUS_RECHECK_PAID_AFTER_SECS` | payment_status | `60` | refresh a paid (`approved`, `in_mediation`) order when last checked longer ago, so a refund or chargeback made in Mercado Pago's panel reaches it by polling too (our choice: one Mercado Pago call per paid order per minute at most) |
 //! | `CATALOG_BUCKET` | all | none (the built-in catalog) | bucket whose `catalog.json` is the catalog (the site bucket: the page reads the same object) |
 //! | `CATALOG_TTL_SECS` | all | `60` | how long a fetched catalog is used before it is fetched again (0: every request) |
 //! | `ALLOWED_ORIGIN` | all | none | an extra origin allowed by CORS (never `*`); same-origin needs none |
@@ -102,6 +103,8 @@ pub struct Config {
     pub webhook_tolerance: Option<Duration>,
     /// Refresh non-final orders checked longer ago than this.
     pub status_refresh_after: Duration,
+    /// Refresh paid orders checked longer ago than this.
+    pub status_recheck_paid_after: Duration,
     /// `NOTIFICATION_URL`.
     pub notification_url: Option<String>,
     /// `ORDER_EVENTS_TOPIC_ARN`.
@@ -163,6 +166,7 @@ impl Config {
             secrets_ttl: Duration::from_secs(env.number("SECRETS_TTL_SECS", 300)?),
             webhook_tolerance: (tolerance > 0).then(|| Duration::from_secs(tolerance)),
             status_refresh_after: Duration::from_secs(env.number("STATUS_REFRESH_AFTER_SECS", 5)?),
+            status_recheck_paid_after: Duration::from_secs(env.number("STATUS_RECHECK_PAID_AFTER_SECS", 60)?),
             notification_url,
             order_events_topic_arn: env.optional("ORDER_EVENTS_TOPIC_ARN"),
             catalog_bucket: env.optional("CATALOG_BUCKET"),

@@ -105,6 +105,7 @@ pub fn to_domain(payment: Payment) -> ProviderPayment {
         transaction_amount: payment.transaction_amount,
         currency_id: payment.currency_id,
         last_updated_ms: when.map(epoch_ms),
+        transaction_amount_refunded: payment.transaction_amount_refunded.unwrap_or_default(),
     }
 }
 

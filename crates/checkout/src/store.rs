@@ -181,6 +181,27 @@ impl OrderStore {
         Ok(())
     }
 
+    /// Erases the buyer's personal data from an order (attribute `buyer`: e-mail, name, phone,
+    /// shipping address), keeping what the merchant's books need (lines, amounts, statuses,
+    /// payment id). Returns the order as it now is, `None` when there is no such order.
+    ///
+    /// # Errors
+    /// [`StoreError`] when DynamoDB fails or the item is malformed.
+    pub async fn forget_buyer(&self, order_id: &OrderId) -> Result<Option<Order>, StoreError> {
+        let result = self
+            .update(order_id)
+            .update_expression("REMOVE buyer SET buyer_forgotten_at = :now")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":now", s(rfc3339(OffsetDateTime::now_utc())))
+            .send()
+            .await;
+        match result {
+            Ok(out) => from_attributes(out.attributes),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(None),
+            Err(e) => Err(dynamo(e)),
+        }
+    }
+
     /// Every order in the table, read with a paginated, consistent `Scan` filtered on
     /// `kind = order` (the merchant's `checkout-admin orders list`). A scan reads the whole
     /// table: fine for a small shop's order history, not for a hot path (our choice; a
@@ -410,7 +431,16 @@ impl OrderRepository for OrderStore {
                  paid_at = if_not_exists(paid_at, :now)",
             );
         }
-        expression.push_str(" REMOVE attempt_lease_until");
+        // The state's event after payment (a refund, cancellation or chargeback) is appended in
+        // the same write: exactly one writer applies a given state, so exactly one appends it.
+        let event = match &update.event {
+            Some(event) => {
+                expression.push_str(", events = list_append(if_not_exists(events, :no_events), :event)");
+                Some(serde_dynamo::to_attribute_value(vec![event]).map_err(corrupt)?)
+            }
+            None => None,
+        };
+        expression.push_str(", amount_refunded = :refunded REMOVE attempt_lease_until");
         let (lifecycle, lifecycle_values) = may_become_condition(&update.status);
         let mut request = self
             .update(order_id)
@@ -426,7 +456,13 @@ impl OrderRepository for OrderStore {
             .expression_attribute_values(":pid", n(update.payment_id))
             .expression_attribute_values(":t", n(update.mp_last_updated_ms))
             .expression_attribute_values(":now", s(rfc3339(now)))
-            .expression_attribute_values(":now_ms", n(epoch_ms(now)));
+            .expression_attribute_values(":now_ms", n(epoch_ms(now)))
+            .expression_attribute_values(":refunded", s(update.amount_refunded.to_string()));
+        if let Some(event) = event {
+            request = request
+                .expression_attribute_values(":event", event)
+                .expression_attribute_values(":no_events", AttributeValue::L(vec![]));
+        }
         for (name, value) in lifecycle_values {
             request = request.expression_attribute_values(name, value);
         }
@@ -561,6 +597,68 @@ impl OrderRepository for OrderStore {
         Ok(())
     }
 
+    async fn claim_event(&self, order_id: &OrderId, index: usize, lease: Duration) -> Result<bool, StoreError> {
+        let now = OffsetDateTime::now_utc();
+        let result = self
+            .update(order_id)
+            .update_expression(format!(
+                "SET events[{index}].delivery = :claimed, events[{index}].claim_until = :until, events[{index}].claim = :token"
+            ))
+            .condition_expression(format!(
+                "events[{index}].delivery = :due OR (events[{index}].delivery = :claimed AND events[{index}].claim_until < :now)"
+            ))
+            .expression_attribute_values(":claimed", s(PaidEventState::Claimed.as_str()))
+            .expression_attribute_values(":token", s(uuid::Uuid::new_v4().to_string()))
+            .expression_attribute_values(":due", s(PaidEventState::Due.as_str()))
+            .expression_attribute_values(":until", n(lease_until_ms(now, lease)))
+            .expression_attribute_values(":now", n(epoch_ms(now)))
+            .return_values(ReturnValue::None)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(false),
+            Err(e) => Err(dynamo(e)),
+        }
+    }
+
+    async fn mark_event_published(&self, order_id: &OrderId, index: usize, message_id: &str) -> Result<(), StoreError> {
+        self.update(order_id)
+            .update_expression(format!(
+                "SET events[{index}].delivery = :published, events[{index}].message_id = :mid \
+                 REMOVE events[{index}].claim_until"
+            ))
+            .condition_expression(format!("attribute_exists(events[{index}])"))
+            .expression_attribute_values(":published", s(PaidEventState::Published.as_str()))
+            .expression_attribute_values(":mid", s(message_id))
+            .return_values(ReturnValue::None)
+            .send()
+            .await
+            .map_err(dynamo)?;
+        Ok(())
+    }
+
+    async fn release_event(&self, order_id: &OrderId, index: usize) -> Result<(), StoreError> {
+        self.update(order_id)
+            .update_expression(format!(
+                "SET events[{index}].delivery = :due REMOVE events[{index}].claim_until, events[{index}].claim"
+            ))
+            .condition_expression(format!("events[{index}].delivery = :claimed"))
+            .expression_attribute_values(":due", s(PaidEventState::Due.as_str()))
+            .expression_attribute_values(":claimed", s(PaidEventState::Claimed.as_str()))
+            .return_values(ReturnValue::None)
+            .send()
+            .await
+            .map(|_| ())
+            .or_else(|e| {
+                if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) {
+                    Ok(())
+                } else {
+                    Err(dynamo(e))
+                }
+            })
+    }
+
     async fn release_paid_event(&self, order_id: &OrderId) -> Result<(), StoreError> {
         self.update(order_id)
             .update_expression("SET paid_event = :due REMOVE paid_event_claim_until, paid_event_claim")
@@ -604,6 +702,14 @@ mod tests {
             lang: Lang::Pt,
             payment_method_id: "visa".into(),
             installments: 3,
+            buyer: Some(
+                serde_json::from_value(
+                    serde_json::json!({"email": "ana@example.com", "phone": {"number": "11 5555-0100"},
+                    "shipping_address": {"street_name": "Av. Corrientes", "street_number": "1234", "zip_code": "C1043",
+                                         "city_name": "Buenos Aires", "state_name": "CABA"}}),
+                )
+                .expect("buyer"),
+            ),
         };
         let mut order = Order::create(terms, OffsetDateTime::UNIX_EPOCH, 42);
         order.failure = Some(Failure { code: "validation_failed".into(), fields: Default::default() });
@@ -619,6 +725,8 @@ mod tests {
         assert_eq!(item.get("status"), Some(&s("created")));
         assert_eq!(item.get("attempt_lease_until"), Some(&n(42)));
         assert!(!item.contains_key("payment_id"), "absent, not null: conditions test attribute_not_exists");
+        let buyer = item.get("buyer").and_then(|v| v.as_m().ok()).expect("buyer, a map forget_buyer removes");
+        assert!(buyer.contains_key("shipping_address") && !buyer.contains_key("first_name"));
         assert_eq!(from_item(item).expect("order"), order);
     }
 
@@ -663,6 +771,7 @@ mod tests {
                 lang: Lang::Es,
                 payment_method_id: "visa".into(),
                 installments: 1,
+                buyer: None,
             },
             OffsetDateTime::UNIX_EPOCH,
             0,
@@ -672,6 +781,8 @@ mod tests {
             status: OrderStatus::Pending,
             status_detail: "pending_contingency".into(),
             mp_last_updated_ms: 11,
+            amount_refunded: Decimal::ZERO,
+            event: None,
         };
         order.status = OrderStatus::Approved;
         order.last_anomaly = Some(Anomaly::new(&OrderStatus::Approved, &update, OffsetDateTime::UNIX_EPOCH));
@@ -687,6 +798,29 @@ mod tests {
         assert_eq!(anomaly.get("mp_last_updated"), Some(&n(11)), "the path record_anomaly's condition reads");
         assert_eq!(anomaly.get("status"), Some(&s("pending")));
         assert_eq!(item.get("anomaly_count"), Some(&n(3)));
+        assert_eq!(from_item(item.clone()).expect("order"), order);
+
+        // Events after payment: a list whose elements the claim's paths (`events[i].delivery`) reach.
+        let refund = PaymentUpdate {
+            status: OrderStatus::Refunded,
+            status_detail: "refunded".into(),
+            amount_refunded: Decimal::new(1_850_000, 2),
+            ..update
+        };
+        order.events = vec![refund.event_for(order.terms.amount, "ARS").expect("event")];
+        order.amount_refunded = refund.amount_refunded;
+        let item: Item = serde_dynamo::to_item(OrderItem {
+            pk: order_key(&order.order_id),
+            kind: "order",
+            attempts: 1,
+            order: &order,
+        })
+        .expect("item");
+        let events = item.get("events").and_then(|v| v.as_l().ok()).expect("a list");
+        let event = events.first().and_then(|v| v.as_m().ok()).expect("a map");
+        assert_eq!(event.get("delivery"), Some(&s("due")));
+        assert_eq!(event.get("key"), Some(&s("order.refunded:18500.00")));
+        assert_eq!(item.get("amount_refunded"), Some(&s("18500.00")));
         assert_eq!(from_item(item).expect("order"), order);
     }
 

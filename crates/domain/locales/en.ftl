@@ -4,6 +4,8 @@
 ### the same messages with the same variables). The card texts follow Mercado Pago's "Payment
 ### creation results" page:
 ### https://www.mercadopago.com.mx/developers/en/docs/checkout-api-payments/response-handling/collection-results
+### Exception (our choice): the `in_process` texts promise no e-mail, which this store does not send;
+### they say what does happen: the receipt page (its address, `?order=`) shows the result.
 
 ## approved, authorized
 
@@ -13,9 +15,9 @@ authorized-pending_capture = Your payment was authorized and is waiting to be ca
 
 ## in_process, pending
 
-in_process-offline_process = We are processing your payment. We will let you know by e-mail when it is credited.
-in_process-pending_contingency = We are processing your payment. Don't worry! You will be notified via e-mail if the payment was credited in less than 2 business days.
-in_process-pending_review_manual = We are processing your payment. Don't worry! You will be notified via e-mail if it is credited or if we need more information in less than 2 business days.
+in_process-offline_process = We are processing your payment. This page will show the result: keep its address and come back any time.
+in_process-pending_contingency = We are processing your payment. Within 2 business days you will know whether it was credited: this page will show it (keep its address).
+in_process-pending_review_manual = We are reviewing your payment. Within 2 business days you will know whether it was credited: this page will show it (keep its address).
 pending-pending_challenge = Your bank needs to confirm the payment. Follow its instructions to finish.
 pending-pending_waiting_payment = We are waiting for your payment.
 pending-pending_waiting_transfer = We are waiting for the transfer.
@@ -87,3 +89,17 @@ notice-paid-total = Total: { $amount }
 notice-paid-payment = Mercado Pago payment: { $payment_id }
 notice-paid-order = Order id: { $order_id }
 notice-paid-at = Paid at: { $paid_at }
+
+notice-buyer-email = E-mail: { $value }
+notice-buyer-name = Name: { $value }
+notice-buyer-phone = Phone: { $value }
+notice-buyer-address = Ship to: { $value }
+
+## The merchant's notices of what happens after payment. Subjects must stay ASCII.
+
+notice-refunded-subject = Refund for order { $order_number }
+notice-refunded-intro = { $store }: order { $order_number } has { $refunded } refunded of { $amount }.
+notice-cancelled-subject = Payment cancelled { $order_number }
+notice-cancelled-intro = { $store }: the payment for order { $order_number } was cancelled. It will not be charged: do not ship it.
+notice-charged_back-subject = Chargeback on order { $order_number }
+notice-charged_back-intro = { $store }: the card holder disputed the payment for order { $order_number } (chargeback). Review it in Mercado Pago.

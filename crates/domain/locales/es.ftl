@@ -8,6 +8,8 @@
 ### Los textos de tarjeta siguen la página "Resultados de creación de pagos" de Mercado Pago:
 ### https://www.mercadopago.com.mx/developers/es/docs/checkout-api/response-handling/collection-results
 ### Los detalles de la lista extendida no tienen texto sugerido; el nuestro sigue el mismo tono.
+### Excepción (nuestra elección): los textos de `in_process` no prometen un e-mail, que esta tienda no
+### envía; dicen lo que sí ocurre: la página del recibo (su dirección, `?order=`) muestra el resultado.
 ###
 ### Variables: $amount (el importe ya formateado, "$ 18.500,00"), $payment_method ("Visa"),
 ### $installments (un número: admite selectores de plural), $statement_descriptor (texto del
@@ -22,9 +24,9 @@ authorized-pending_capture = Tu pago fue autorizado y está pendiente de confirm
 
 ## in_process, pending
 
-in_process-offline_process = Estamos procesando tu pago. Te avisaremos por e-mail cuando se acredite.
-in_process-pending_contingency = Estamos procesando tu pago. No te preocupes, en menos de 2 días hábiles te avisaremos por e-mail si se acreditó.
-in_process-pending_review_manual = Estamos procesando tu pago. No te preocupes, en menos de 2 días hábiles te avisaremos por e-mail si se acreditó o si necesitamos más información.
+in_process-offline_process = Estamos procesando tu pago. Esta página te mostrará el resultado: guarda su dirección y vuelve cuando quieras.
+in_process-pending_contingency = Estamos procesando tu pago. En menos de 2 días hábiles sabrás si se acreditó: esta página te lo mostrará (guarda su dirección).
+in_process-pending_review_manual = Estamos revisando tu pago. En menos de 2 días hábiles sabrás si se acreditó: esta página te lo mostrará (guarda su dirección).
 pending-pending_challenge = Tu banco necesita confirmar el pago. Sigue sus instrucciones para terminar.
 pending-pending_waiting_payment = Estamos esperando tu pago.
 pending-pending_waiting_transfer = Estamos esperando la transferencia.
@@ -96,3 +98,17 @@ notice-paid-total = Total: { $amount }
 notice-paid-payment = Pago de Mercado Pago: { $payment_id }
 notice-paid-order = Id del pedido: { $order_id }
 notice-paid-at = Pagado: { $paid_at }
+
+notice-buyer-email = E-mail: { $value }
+notice-buyer-name = Nombre: { $value }
+notice-buyer-phone = Teléfono: { $value }
+notice-buyer-address = Enviar a: { $value }
+
+## The merchant's notices of what happens after payment. Subjects must stay ASCII.
+
+notice-refunded-subject = Reembolso del pedido { $order_number }
+notice-refunded-intro = { $store }: el pedido { $order_number } tiene { $refunded } reembolsados de { $amount }.
+notice-cancelled-subject = Pago cancelado { $order_number }
+notice-cancelled-intro = { $store }: se canceló el pago del pedido { $order_number }. No se cobrará: no lo envíes.
+notice-charged_back-subject = Contracargo del pedido { $order_number }
+notice-charged_back-intro = { $store }: el titular de la tarjeta desconoció el pago del pedido { $order_number } (contracargo). Revísalo en Mercado Pago.

@@ -4,6 +4,8 @@
 ### têm as mesmas mensagens com as mesmas variáveis). Os textos de cartão seguem a página
 ### "Resultados da criação de pagamentos" do Mercado Pago:
 ### https://www.mercadopago.com.br/developers/pt/docs/checkout-api/response-handling/query-results
+### Exceção (nossa escolha): os textos de `in_process` não prometem um e-mail, que esta loja não envia;
+### dizem o que de fato ocorre: a página do recibo (seu endereço, `?order=`) mostra o resultado.
 
 ## approved, authorized
 
@@ -13,9 +15,9 @@ authorized-pending_capture = Seu pagamento foi autorizado e aguarda confirmaçã
 
 ## in_process, pending
 
-in_process-offline_process = Estamos processando seu pagamento. Avisaremos por e-mail quando for aprovado.
-in_process-pending_contingency = Estamos processando seu pagamento. Não se preocupe, em menos de 2 dias úteis informaremos por e-mail se foi aprovado.
-in_process-pending_review_manual = Estamos processando seu pagamento. Não se preocupe, em menos de 2 dias úteis informaremos por e-mail se foi aprovado ou se precisamos de mais informações.
+in_process-offline_process = Estamos processando seu pagamento. Esta página mostrará o resultado: guarde o endereço e volte quando quiser.
+in_process-pending_contingency = Estamos processando seu pagamento. Em menos de 2 dias úteis você saberá se foi aprovado: esta página mostrará (guarde o endereço).
+in_process-pending_review_manual = Estamos revisando seu pagamento. Em menos de 2 dias úteis você saberá se foi aprovado: esta página mostrará (guarde o endereço).
 pending-pending_challenge = Seu banco precisa confirmar o pagamento. Siga as instruções dele para concluir.
 pending-pending_waiting_payment = Estamos aguardando seu pagamento.
 pending-pending_waiting_transfer = Estamos aguardando a transferência.
@@ -87,3 +89,17 @@ notice-paid-total = Total: { $amount }
 notice-paid-payment = Pagamento do Mercado Pago: { $payment_id }
 notice-paid-order = Id do pedido: { $order_id }
 notice-paid-at = Pago em: { $paid_at }
+
+notice-buyer-email = E-mail: { $value }
+notice-buyer-name = Nome: { $value }
+notice-buyer-phone = Telefone: { $value }
+notice-buyer-address = Entregar em: { $value }
+
+## The merchant's notices of what happens after payment. Subjects must stay ASCII.
+
+notice-refunded-subject = Reembolso do pedido { $order_number }
+notice-refunded-intro = { $store }: o pedido { $order_number } tem { $refunded } reembolsados de { $amount }.
+notice-cancelled-subject = Pagamento cancelado { $order_number }
+notice-cancelled-intro = { $store }: o pagamento do pedido { $order_number } foi cancelado. Não será cobrado: não o envie.
+notice-charged_back-subject = Chargeback do pedido { $order_number }
+notice-charged_back-intro = { $store }: o titular do cartão contestou o pagamento do pedido { $order_number } (chargeback). Veja no Mercado Pago.

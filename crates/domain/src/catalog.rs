@@ -57,6 +57,9 @@ pub struct Catalog {
     /// Text on the buyer's card statement (`statement_descriptor`).
     #[serde(default)]
     pub statement_descriptor: Option<String>,
+    /// What the page collects besides the e-mail (shipping address, phone).
+    #[serde(default)]
+    pub collect: crate::buyer::Collect,
     /// Products.
     pub products: Vec<Product>,
 }

@@ -1,6 +1,7 @@
 //! The checkout's domain. No AWS, HTTP or Mercado Pago client types: the adapters (the
 //! `checkout` crate) implement its [`ports`], and its unit tests run with no stand-in.
 //!
+//! - [`buyer`]: the buyer's fulfilment data (what the catalog collects), never logged.
 //! - [`catalog`]: products and pricing with `rust_decimal` (prices only from `catalog.json`).
 //! - [`money`]: exact amounts from JSON numbers.
 //! - [`validation`]: the payment request, with per-field errors, and its newtypes
@@ -12,6 +13,7 @@
 //! - [`settle`]: applying a payment to its order, and the exactly-once "order paid" event.
 //! - [`messages`]: what the buyer reads, per locale.
 
+pub mod buyer;
 pub mod catalog;
 #[cfg(test)]
 mod memory;

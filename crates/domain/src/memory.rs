@@ -11,8 +11,8 @@ use time::OffsetDateTime;
 
 use crate::messages::Lang;
 use crate::order::{
-    Anomaly, AnomalyRecord, Applied, Begin, Failure, NewOrder, Order, OrderId, OrderStatus, PAID_EVENT_LEASE,
-    PaidEventState, PaymentUpdate, epoch_ms, lease_until_ms,
+    Anomaly, AnomalyRecord, Applied, Begin, Failure, NewOrder, Order, OrderEvent, OrderId, OrderStatus,
+    PAID_EVENT_LEASE, PaidEventState, PaymentUpdate, epoch_ms, lease_until_ms,
 };
 use crate::payment::{ChargeRequest, ProviderError, ProviderPayment};
 use crate::ports::{EventsError, OrderEvents, OrderRepository, PaymentProvider, StoreError};
@@ -28,6 +28,7 @@ pub(crate) fn new_order(key: &str) -> NewOrder {
         lang: Lang::Es,
         payment_method_id: "visa".into(),
         installments: 1,
+        buyer: None,
     }
 }
 
@@ -138,6 +139,8 @@ impl OrderRepository for MemoryOrders {
             o.payment_id = Some(update.payment_id);
             o.mp_last_updated_ms = Some(update.mp_last_updated_ms);
             o.attempt_lease_until_ms = None;
+            o.amount_refunded = update.amount_refunded;
+            o.events.extend(update.event.clone());
             if update.status == OrderStatus::Approved && o.paid_event_state.is_none() {
                 o.paid_event_state = Some(PaidEventState::Claimed);
                 o.paid_event_claim = Some(token.clone());
@@ -224,16 +227,59 @@ impl OrderRepository for MemoryOrders {
         });
         Ok(())
     }
+
+    async fn claim_event(&self, order_id: &OrderId, index: usize, lease: Duration) -> Result<bool, StoreError> {
+        Ok(self
+            .update(order_id, |o| {
+                let Some(e) = o.events.get_mut(index) else { return false };
+                let due = e.delivery == PaidEventState::Due
+                    || (e.delivery == PaidEventState::Claimed && e.claim_until.is_some_and(|u| u < now_ms()));
+                if due {
+                    e.delivery = PaidEventState::Claimed;
+                    e.claim_until = Some(lease_until_ms(OffsetDateTime::now_utc(), lease));
+                }
+                due
+            })
+            .is_some_and(|(_, claimed)| claimed))
+    }
+
+    async fn mark_event_published(&self, order_id: &OrderId, index: usize, message_id: &str) -> Result<(), StoreError> {
+        self.update(order_id, |o| {
+            if let Some(e) = o.events.get_mut(index) {
+                e.delivery = PaidEventState::Published;
+                e.claim_until = None;
+                e.message_id = Some(message_id.to_owned());
+            }
+            true
+        });
+        Ok(())
+    }
+
+    async fn release_event(&self, order_id: &OrderId, index: usize) -> Result<(), StoreError> {
+        self.update(order_id, |o| {
+            if let Some(e) = o.events.get_mut(index).filter(|e| e.delivery == PaidEventState::Claimed) {
+                e.delivery = PaidEventState::Due;
+                e.claim_until = None;
+            }
+            true
+        });
+        Ok(())
+    }
 }
 
 /// Events in memory; `fail_next` makes the next publish fail.
 #[derive(Default)]
-pub(crate) struct MemoryEvents(Mutex<(Vec<OrderId>, bool)>);
+pub(crate) struct MemoryEvents(Mutex<(Vec<OrderId>, bool)>, Mutex<Vec<String>>);
 
 impl MemoryEvents {
-    /// The orders published, in order.
+    /// The orders published "order paid" for, in order.
     pub(crate) fn published(&self) -> Vec<OrderId> {
         self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).0.clone()
+    }
+
+    /// The keys of the events after payment published, in order.
+    pub(crate) fn published_events(&self) -> Vec<String> {
+        self.1.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
     /// The next publish fails.
@@ -250,6 +296,15 @@ impl OrderEvents for MemoryEvents {
         }
         state.0.push(order.order_id.clone());
         Ok(format!("message-{}", state.0.len()))
+    }
+
+    async fn publish_order_event(&self, _order: &Order, event: &OrderEvent) -> Result<String, EventsError> {
+        if std::mem::take(&mut self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).1) {
+            return Err(EventsError("topic unavailable".into()));
+        }
+        let mut keys = self.1.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        keys.push(event.key.clone());
+        Ok(format!("event-{}", keys.len()))
     }
 }
 
@@ -287,6 +342,7 @@ impl PaymentProvider for MemoryProvider {
             transaction_amount: charge.order.terms.amount,
             currency_id: charge.order.terms.currency_id.clone(),
             last_updated_ms: Some(now_ms()),
+            transaction_amount_refunded: Decimal::ZERO,
         })
     }
 

@@ -24,7 +24,9 @@ use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource};
 use rust_decimal::Decimal;
 
+use crate::buyer::{Buyer, ShippingAddress};
 use crate::money;
+use crate::order::EventKind;
 
 /// A buyer language (stored as its code: `es`, `pt`, `en`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -334,42 +336,145 @@ pub struct PaidNotice<'a> {
     pub lines: Vec<(u32, String, Decimal)>,
     /// When it was paid, RFC 3339 (UTC).
     pub paid_at: &'a str,
+    /// Who to deliver to (the merchant's own notice; `None` when the order keeps no buyer).
+    pub buyer: Option<&'a Buyer>,
 }
 
-/// The notice's message ids: subject, intro, then the lines after the items, in order.
-const NOTICE: [&str; 6] = [
+/// Every message id of the merchant's notices (the tests check the locale files against it).
+#[cfg(test)]
+const NOTICE: [&str; 16] = [
     "notice-paid-subject",
     "notice-paid-intro",
     "notice-paid-total",
     "notice-paid-payment",
     "notice-paid-order",
     "notice-paid-at",
+    "notice-buyer-email",
+    "notice-buyer-name",
+    "notice-buyer-phone",
+    "notice-buyer-address",
+    "notice-refunded-subject",
+    "notice-refunded-intro",
+    "notice-cancelled-subject",
+    "notice-cancelled-intro",
+    "notice-charged_back-subject",
+    "notice-charged_back-intro",
 ];
 
-/// The "order paid" notice in `lang`: `(subject, plain-text body)`. The subject is ASCII and
-/// under 100 characters, as SNS requires of `Subject`
-/// (<https://docs.aws.amazon.com/sns/latest/api/API_Publish.html>); the body lists the lines,
-/// the total, the payment and the order. It names no payer data.
-pub fn paid_notice(lang: Lang, n: &PaidNotice<'_>) -> (String, String) {
+/// The lines after the items of every notice, in order.
+const NOTICE_TRAILER: [&str; 3] = ["notice-paid-total", "notice-paid-payment", "notice-paid-order"];
+
+fn notice_args<'a>(
+    store: &'a str,
+    order_number: &'a str,
+    order_id: &'a str,
+    payment_id: Option<u64>,
+) -> FluentArgs<'a> {
     let mut args = FluentArgs::new();
-    args.set("store", n.store);
-    args.set("order_number", n.order_number);
-    args.set("order_id", n.order_id);
-    args.set("payment_id", n.payment_id.map_or_else(|| "-".to_owned(), |id| id.to_string()));
+    args.set("store", store);
+    args.set("order_number", order_number);
+    args.set("order_id", order_id);
+    args.set("payment_id", payment_id.map_or_else(|| "-".to_owned(), |id| id.to_string()));
+    args
+}
+
+/// An SNS `Subject`: ASCII, one line, under 100 characters
+/// (<https://docs.aws.amazon.com/sns/latest/api/API_Publish.html>).
+fn subject(lang: Lang, id: &str, args: &FluentArgs<'_>) -> String {
+    format(lang, id, args).chars().filter(|c| c.is_ascii() && !c.is_ascii_control()).take(99).collect()
+}
+
+/// A shipping address on one line: `Av. Corrientes 1234, 3 B, C1043 Buenos Aires, CABA`.
+pub fn address_line(a: &ShippingAddress) -> String {
+    let mut parts = vec![format!("{} {}", a.street_name, a.street_number)];
+    let unit: Vec<&str> = [a.floor.as_deref(), a.apartment.as_deref()].into_iter().flatten().collect();
+    if !unit.is_empty() {
+        parts.push(unit.join(" "));
+    }
+    parts.push(format!("{} {}", a.zip_code, a.city_name));
+    parts.push(a.state_name.clone());
+    parts.join(", ")
+}
+
+/// The "order paid" notice in `lang`: `(subject, plain-text body)`. The subject is ASCII and
+/// under 100 characters, as SNS requires of `Subject`; the body lists the lines, the total, the
+/// payment, the order, and who to deliver to (e-mail, name, phone, shipping address, as far as
+/// the order keeps them). It goes to the merchant's own subscribers only.
+pub fn paid_notice(lang: Lang, n: &PaidNotice<'_>) -> (String, String) {
+    let mut args = notice_args(n.store, n.order_number, n.order_id, n.payment_id);
     args.set("amount", format_amount(n.amount, n.currency_id, lang));
     args.set("paid_at", n.paid_at);
-    let subject: String = format(lang, "notice-paid-subject", &args).chars().filter(char::is_ascii).take(99).collect();
     let mut body = format(lang, "notice-paid-intro", &args);
     body.push_str("\n\n");
     for (quantity, title, total) in &n.lines {
         body.push_str(&format!("  {quantity} × {title}: {}\n", format_amount(*total, n.currency_id, lang)));
     }
-    for id in NOTICE.iter().skip(2) {
+    for id in NOTICE_TRAILER.iter().chain(&["notice-paid-at"]) {
         body.push('\n');
         body.push_str(&format(lang, id, &args));
     }
     body.push('\n');
-    (subject, body)
+    if let Some(buyer) = n.buyer {
+        body.push('\n');
+        let name = [buyer.first_name.as_deref(), buyer.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>();
+        let lines = [
+            ("notice-buyer-email", Some(buyer.email.clone())),
+            ("notice-buyer-name", (!name.is_empty()).then(|| name.join(" "))),
+            ("notice-buyer-phone", buyer.phone.as_ref().map(|p| p.number.clone())),
+            ("notice-buyer-address", buyer.shipping_address.as_ref().map(address_line)),
+        ];
+        for (id, value) in lines {
+            if let Some(value) = value {
+                let mut line_args = FluentArgs::new();
+                line_args.set("value", value);
+                body.push_str(&format(lang, id, &line_args));
+                body.push('\n');
+            }
+        }
+    }
+    (subject(lang, "notice-paid-subject", &args), body)
+}
+
+/// What an event after payment says ([`event_notice`]).
+#[derive(Debug, Clone)]
+pub struct EventNotice<'a> {
+    /// What happened.
+    pub kind: EventKind,
+    /// The store's name.
+    pub store: &'a str,
+    /// The short order number.
+    pub order_number: &'a str,
+    /// The order id (UUID).
+    pub order_id: &'a str,
+    /// Mercado Pago's payment id.
+    pub payment_id: Option<u64>,
+    /// The order's total.
+    pub amount: Decimal,
+    /// Refunded so far (for refunds).
+    pub amount_refunded: Decimal,
+    /// ISO 4217.
+    pub currency_id: &'a str,
+}
+
+/// The merchant's notice of a refund, cancellation or chargeback in `lang`: `(subject, body)`,
+/// with the same subject rules as [`paid_notice`]. Names no buyer data.
+pub fn event_notice(lang: Lang, n: &EventNotice<'_>) -> (String, String) {
+    let mut args = notice_args(n.store, n.order_number, n.order_id, n.payment_id);
+    args.set("amount", format_amount(n.amount, n.currency_id, lang));
+    args.set("refunded", format_amount(n.amount_refunded, n.currency_id, lang));
+    let id = match n.kind {
+        EventKind::Refunded => "notice-refunded",
+        EventKind::Cancelled => "notice-cancelled",
+        EventKind::ChargedBack => "notice-charged_back",
+    };
+    let mut body = format(lang, &format!("{id}-intro"), &args);
+    body.push('\n');
+    for id in NOTICE_TRAILER {
+        body.push('\n');
+        body.push_str(&format(lang, id, &args));
+    }
+    body.push('\n');
+    (subject(lang, &format!("{id}-subject"), &args), body)
 }
 
 #[cfg(test)]
@@ -383,7 +488,8 @@ mod tests {
     const LANGS: [Lang; 3] = [Lang::Es, Lang::Pt, Lang::En];
 
     /// The variables `paid_notice` gives the notice's messages.
-    const NOTICE_VARIABLES: [&str; 6] = ["store", "order_number", "order_id", "payment_id", "amount", "paid_at"];
+    const NOTICE_VARIABLES: [&str; 8] =
+        ["store", "order_number", "order_id", "payment_id", "amount", "paid_at", "refunded", "value"];
 
     fn notice() -> PaidNotice<'static> {
         PaidNotice {
@@ -398,6 +504,7 @@ mod tests {
                 (1, "Yerba mate orgánica 1 kg".into(), Decimal::new(725_050, 2)),
             ],
             paid_at: "2026-11-21T12:00:00Z",
+            buyer: None,
         }
     }
 
@@ -415,6 +522,56 @@ mod tests {
         let (subject, body) = paid_notice(Lang::En, &notice());
         assert_eq!(subject, "Order paid 1DF1S-3MA79");
         assert!(body.contains("Total: ARS\u{a0}44,250.50"), "{body}");
+    }
+
+    #[test]
+    fn the_paid_notice_says_who_to_deliver_to() {
+        let buyer: Buyer = serde_json::from_value(serde_json::json!({
+            "email": "ana@example.com", "first_name": "Ana", "last_name": "García", "phone": {"number": "+54 11 5555-0100"},
+            "shipping_address": {"street_name": "Av. Corrientes", "street_number": "1234", "floor": "3", "apartment": "B",
+                                 "zip_code": "C1043", "city_name": "Buenos Aires", "state_name": "CABA"}}))
+        .expect("buyer");
+        let (_, body) = paid_notice(Lang::Es, &PaidNotice { buyer: Some(&buyer), ..notice() });
+        assert!(
+            body.ends_with(
+                "\nE-mail: ana@example.com\nNombre: Ana García\nTeléfono: +54 11 5555-0100\n\
+                 Enviar a: Av. Corrientes 1234, 3 B, C1043 Buenos Aires, CABA\n"
+            ),
+            "{body}"
+        );
+        let no_phone = Buyer { phone: None, first_name: None, last_name: None, ..buyer };
+        let (_, body) = paid_notice(Lang::En, &PaidNotice { buyer: Some(&no_phone), ..notice() });
+        assert!(body.contains("E-mail: ana@example.com\nShip to: ") && !body.contains("Phone"), "{body}");
+    }
+
+    #[test]
+    fn refunds_cancellations_and_chargebacks_read_as_emails() {
+        let event = |kind| EventNotice {
+            kind,
+            store: "Matecito",
+            order_number: "1DF1S-3MA79",
+            order_id: "0b5e1c8e-8a3a-4b6a-9a59-2f1d1c3f7a10",
+            payment_id: Some(1_325_000_001),
+            amount: Decimal::new(4_425_050, 2),
+            amount_refunded: Decimal::new(500_000, 2),
+            currency_id: "ARS",
+        };
+        let (subject, body) = event_notice(Lang::Es, &event(EventKind::Refunded));
+        assert_eq!(subject, "Reembolso del pedido 1DF1S-3MA79");
+        assert_eq!(
+            body,
+            "Matecito: el pedido 1DF1S-3MA79 tiene $\u{a0}5.000,00 reembolsados de $\u{a0}44.250,50.\n\n\
+             Total: $\u{a0}44.250,50\nPago de Mercado Pago: 1325000001\n\
+             Id del pedido: 0b5e1c8e-8a3a-4b6a-9a59-2f1d1c3f7a10\n"
+        );
+        for lang in LANGS {
+            for kind in [EventKind::Refunded, EventKind::Cancelled, EventKind::ChargedBack] {
+                let (subject, body) = event_notice(lang, &event(kind));
+                assert!(subject.is_ascii() && subject.len() < 100 && subject.contains("1DF1S-3MA79"), "{subject}");
+                assert!(body.contains("1325000001") && body.contains("Matecito"), "{body}");
+            }
+        }
+        assert!(event_notice(Lang::En, &event(EventKind::ChargedBack)).1.contains("chargeback"));
     }
 
     #[test]

@@ -275,6 +275,12 @@ impl OrderStatus {
         }
     }
 
+    /// Whether the order is paid and may still be refunded or charged back (`approved`,
+    /// `in_mediation`): a change we learn of by webhook, or by reading the payment again.
+    pub fn is_paid(&self) -> bool {
+        matches!(self, OrderStatus::Approved | OrderStatus::InMediation)
+    }
+
     /// Whether the provider may still change the outcome on its own: `false` for
     /// `failed`, `approved`, `rejected`, `cancelled`, `refunded` and `charged_back` (a refund or
     /// chargeback of an approved payment is a merchant action we learn of by webhook).
@@ -436,6 +442,11 @@ pub struct NewOrder {
     pub payment_method_id: String,
     /// Installments asked for (for messages).
     pub installments: u32,
+    /// The buyer's e-mail and what the catalog collects ([`crate::buyer::Buyer`]): for
+    /// fulfilment, sent in the "order paid" event, never logged. `None` on orders made before
+    /// it was kept, and after the merchant erased it (`checkout-admin forget`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buyer: Option<crate::buyer::Buyer>,
 }
 
 impl NewOrder {
@@ -515,6 +526,15 @@ pub struct Order {
     /// How many payment states the order refused.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub anomaly_count: u32,
+    /// What has been refunded so far (the payment's `transaction_amount_refunded`), in currency
+    /// units; zero until a refund. A partial refund leaves the status `approved` (detail
+    /// `partially_refunded`) with this amount.
+    #[serde(default, with = "rust_decimal::serde::str", skip_serializing_if = "Decimal::is_zero")]
+    pub amount_refunded: Decimal,
+    /// The events after payment ([`OrderEvent`]: refunds, cancellation, chargeback), in the
+    /// order their states were applied; each is published once (`crate::settle`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<OrderEvent>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -542,7 +562,27 @@ impl Order {
             failure: None,
             last_anomaly: None,
             anomaly_count: 0,
+            amount_refunded: Decimal::ZERO,
+            events: Vec::new(),
         }
+    }
+
+    /// The events to publish now, with their index in [`Order::events`]: those due (or whose
+    /// claim ran out at `now_ms`) that are the first with their key. A later state with the key
+    /// of an earlier event (the provider touched the payment again with no new refund) is never
+    /// published: its first one is, or was.
+    pub fn due_events(&self, now_ms: i64) -> Vec<(usize, &OrderEvent)> {
+        let mut seen = std::collections::HashSet::new();
+        self.events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| seen.insert(e.key.as_str()))
+            .filter(|(_, e)| match e.delivery {
+                PaidEventState::Due => true,
+                PaidEventState::Claimed => e.claim_until.is_none_or(|until| until < now_ms),
+                PaidEventState::Published => false,
+            })
+            .collect()
     }
 
     /// Whether the provider may still change this order's outcome on its own.
@@ -606,6 +646,108 @@ pub struct PaymentUpdate {
     pub status_detail: String,
     /// `date_last_updated`, epoch ms.
     pub mp_last_updated_ms: i64,
+    /// `transaction_amount_refunded`, in currency units (zero when none).
+    pub amount_refunded: Decimal,
+    /// The event applying it makes ([`PaymentUpdate::event_for`]), appended to the order's
+    /// [`Order::events`] by the same write that applies the state.
+    pub event: Option<OrderEvent>,
+}
+
+impl PaymentUpdate {
+    /// The event this state makes when applied to an order of `amount` in `currency_id`:
+    /// `order.refunded` for a full (`refunded`) or partial (`amount_refunded` > 0 on a paid
+    /// payment) refund, `order.cancelled`, `order.charged_back`; `None` for other states.
+    /// Events are due from the write that applies the state (one writer per state).
+    pub fn event_for(&self, amount: Decimal, currency_id: &str) -> Option<OrderEvent> {
+        let refunded = if self.status == OrderStatus::Refunded && self.amount_refunded.is_zero() {
+            amount
+        } else {
+            self.amount_refunded
+        };
+        let kind = match self.status {
+            OrderStatus::Refunded => EventKind::Refunded,
+            OrderStatus::Approved | OrderStatus::InMediation if !refunded.is_zero() => EventKind::Refunded,
+            OrderStatus::Cancelled => EventKind::Cancelled,
+            OrderStatus::ChargedBack => EventKind::ChargedBack,
+            _ => return None,
+        };
+        let key = match kind {
+            EventKind::Refunded => format!("{}:{}", kind.as_str(), crate::money::amount_text(refunded, currency_id)),
+            EventKind::Cancelled | EventKind::ChargedBack => kind.as_str().to_owned(),
+        };
+        Some(OrderEvent {
+            key,
+            kind,
+            status: self.status.clone(),
+            status_detail: self.status_detail.clone(),
+            amount_refunded: refunded,
+            mp_last_updated_ms: self.mp_last_updated_ms,
+            delivery: PaidEventState::Due,
+            claim_until: None,
+            claim: None,
+            message_id: None,
+        })
+    }
+}
+
+/// What happened to an order after its payment: an [`OrderEvent`]'s type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventKind {
+    /// Refunded, in full or in part (`order.refunded`).
+    #[serde(rename = "order.refunded")]
+    Refunded,
+    /// Cancelled (`order.cancelled`): a pending, in-process or authorized payment that will not
+    /// be paid.
+    #[serde(rename = "order.cancelled")]
+    Cancelled,
+    /// Charged back by the card holder (`order.charged_back`).
+    #[serde(rename = "order.charged_back")]
+    ChargedBack,
+}
+
+impl EventKind {
+    /// The event's type (`order.refunded`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Refunded => "order.refunded",
+            EventKind::Cancelled => "order.cancelled",
+            EventKind::ChargedBack => "order.charged_back",
+        }
+    }
+}
+
+/// An event after payment, kept on the order (attribute `events`, a list) until published and
+/// after. Its `key` names the change (`order.refunded:5000.00`, `order.cancelled`): only the
+/// first event with a key is published ([`Order::due_events`]), so each state change is
+/// announced exactly once however often the provider reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderEvent {
+    /// What changed: the type, and for refunds the total refunded.
+    pub key: String,
+    /// The event's type.
+    #[serde(rename = "type")]
+    pub kind: EventKind,
+    /// The payment's status that made it.
+    pub status: OrderStatus,
+    /// Its `status_detail`.
+    pub status_detail: String,
+    /// Total refunded by then, in currency units (zero for cancellations and chargebacks).
+    #[serde(with = "rust_decimal::serde::str")]
+    pub amount_refunded: Decimal,
+    /// The state's `date_last_updated`, epoch ms.
+    #[serde(rename = "mp_last_updated")]
+    pub mp_last_updated_ms: i64,
+    /// Where its publication stands.
+    pub delivery: PaidEventState,
+    /// End of the publisher's claim, epoch ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim_until: Option<i64>,
+    /// The claim holder's random token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim: Option<String>,
+    /// The topic's message id, once published.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
 }
 
 /// Result of applying a payment state (`OrderRepository::apply_payment`).
@@ -697,6 +839,8 @@ mod tests {
             status: OrderStatus::Approved,
             status_detail: "accredited".into(),
             mp_last_updated_ms: t,
+            amount_refunded: Decimal::ZERO,
+            event: None,
         };
         let fresh = order();
         assert!(fresh.accepts(&update(7, 10)));
@@ -814,6 +958,8 @@ mod tests {
             status,
             status_detail: "pending_contingency".into(),
             mp_last_updated_ms: t,
+            amount_refunded: Decimal::ZERO,
+            event: None,
         };
         let paid =
             Order { status: OrderStatus::Approved, payment_id: Some(7), mp_last_updated_ms: Some(10), ..order() };
@@ -826,6 +972,63 @@ mod tests {
         assert!(!paid.refuses(&foreign) && !paid.accepts(&foreign), "another payment is neither");
     }
 
+    fn state(status: &str, detail: &str, refunded: i64) -> PaymentUpdate {
+        PaymentUpdate {
+            payment_id: 7,
+            status: OrderStatus::parse(status),
+            status_detail: detail.into(),
+            mp_last_updated_ms: 1,
+            amount_refunded: Decimal::new(refunded, 2),
+            event: None,
+        }
+    }
+
+    #[test]
+    fn refunds_cancellations_and_chargebacks_make_events_keyed_by_what_changed() {
+        let amount = Decimal::new(1_850_000, 2);
+        let key = |u: PaymentUpdate| u.event_for(amount, "ARS").map(|e| (e.kind, e.key, e.amount_refunded));
+        assert_eq!(key(state("approved", "accredited", 0)), None, "a payment is order.paid, not one of these");
+        assert_eq!(key(state("pending", "pending_contingency", 0)), None);
+        assert_eq!(key(state("rejected", "cc_rejected_other_reason", 0)), None);
+        assert_eq!(
+            key(state("approved", "partially_refunded", 500_000)),
+            Some((EventKind::Refunded, "order.refunded:5000.00".into(), Decimal::new(500_000, 2)))
+        );
+        assert_eq!(
+            key(state("refunded", "refunded", 1_850_000)),
+            Some((EventKind::Refunded, "order.refunded:18500.00".into(), amount))
+        );
+        assert_eq!(
+            key(state("refunded", "by_admin", 0)).map(|k| k.1),
+            Some("order.refunded:18500.00".into()),
+            "a refunded payment without the sum refunded everything"
+        );
+        assert_eq!(key(state("cancelled", "by_collector", 0)).map(|k| k.1), Some("order.cancelled".into()));
+        assert_eq!(key(state("charged_back", "settled", 0)).map(|k| k.1), Some("order.charged_back".into()));
+        let e = state("charged_back", "settled", 0).event_for(amount, "ARS").expect("event");
+        assert_eq!(
+            serde_json::to_value(&e).expect("json"),
+            serde_json::json!({"key": "order.charged_back", "type": "order.charged_back", "status": "charged_back",
+                               "status_detail": "settled", "amount_refunded": "0.00", "mp_last_updated": 1,
+                               "delivery": "due"})
+        );
+    }
+
+    #[test]
+    fn only_the_first_event_with_a_key_is_ever_due() {
+        let amount = Decimal::new(1_850_000, 2);
+        let event = |u: PaymentUpdate| u.event_for(amount, "ARS").expect("event");
+        let partial = event(state("approved", "partially_refunded", 500_000));
+        let mut o = order();
+        o.events = vec![partial.clone(), partial.clone(), event(state("refunded", "refunded", 1_850_000))];
+        let due: Vec<usize> = o.due_events(100).into_iter().map(|(i, _)| i).collect();
+        assert_eq!(due, vec![0, 2], "the repeated partial refund is not announced twice");
+        o.events[0].delivery = PaidEventState::Published;
+        o.events[2] = OrderEvent { delivery: PaidEventState::Claimed, claim_until: Some(150), ..o.events[2].clone() };
+        assert!(o.due_events(100).is_empty(), "published, and claimed until 150");
+        assert_eq!(o.due_events(151).len(), 1, "a claim that ran out is due again");
+    }
+
     #[test]
     fn an_anomaly_is_stored_under_its_attribute_names() {
         let update = PaymentUpdate {
@@ -833,6 +1036,8 @@ mod tests {
             status: OrderStatus::Pending,
             status_detail: "pending_contingency".into(),
             mp_last_updated_ms: 11,
+            amount_refunded: Decimal::ZERO,
+            event: None,
         };
         let anomaly = Anomaly::new(&OrderStatus::Approved, &update, OffsetDateTime::UNIX_EPOCH);
         let o = Order { last_anomaly: Some(anomaly.clone()), anomaly_count: 2, ..order() };

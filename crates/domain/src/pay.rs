@@ -85,6 +85,7 @@ impl<R: OrderRepository, E: OrderEvents, P: PaymentProvider> Checkout<'_, R, E, 
                 _ => Err(PayError::AmountMismatch),
             };
         }
+        let buyer = request.fulfilment.buyer(&request.payer_email, self.catalog.collect).map_err(PayError::Invalid)?;
         let lang = request.lang.or_else(|| Lang::from_locale(&self.catalog.default_locale)).unwrap_or(Lang::Es);
         let terms = NewOrder {
             idempotency_key: idempotency_key.to_owned(),
@@ -95,6 +96,7 @@ impl<R: OrderRepository, E: OrderEvents, P: PaymentProvider> Checkout<'_, R, E, 
             lang,
             payment_method_id: request.payment_method_id.clone(),
             installments: request.installments,
+            buyer: Some(buyer),
         };
         match self.orders.begin(terms, ATTEMPT_LEASE).await? {
             Begin::KeyReused => Err(PayError::KeyReused),
@@ -221,6 +223,10 @@ pub fn request_hash(r: &PaymentRequest) -> String {
         installments: u32,
         payer_email: String,
         payer_identification: Option<&'a (String, String)>,
+        first_name: Option<&'a str>,
+        last_name: Option<&'a str>,
+        phone: Option<&'a str>,
+        shipping_address: Option<&'a crate::buyer::ShippingAddress>,
         transaction_amount: Option<String>,
     }
     let canonical = Canonical {
@@ -231,6 +237,10 @@ pub fn request_hash(r: &PaymentRequest) -> String {
         installments: r.installments,
         payer_email: r.payer_email.as_str().to_lowercase(),
         payer_identification: r.payer_identification.as_ref(),
+        first_name: r.fulfilment.first_name.as_deref(),
+        last_name: r.fulfilment.last_name.as_deref(),
+        phone: r.fulfilment.phone.as_ref().map(|p| p.number.as_str()),
+        shipping_address: r.fulfilment.shipping_address.as_ref(),
         transaction_amount: r.transaction_amount.map(|a| a.normalize().to_string()),
     };
     let bytes = serde_json::to_vec(&canonical).unwrap_or_default();
@@ -250,7 +260,11 @@ mod tests {
 
     fn body() -> serde_json::Value {
         json!({"items": [{"sku": "mate-calabaza", "quantity": 1}], "token": "abc", "payment_method_id": "visa",
-               "installments": 1, "payer": {"email": "Buyer@Example.com"}, "locale": "es-AR"})
+               "installments": 1, "locale": "es-AR",
+               "payer": {"email": "Buyer@Example.com", "first_name": "Ana", "last_name": "García",
+                         "phone": {"number": "11 5555-0100"}},
+               "shipping_address": {"street_name": "Av. Corrientes", "street_number": "1234", "zip_code": "C1043",
+                                    "city_name": "Buenos Aires", "state_name": "CABA"}})
     }
 
     struct World {
@@ -322,6 +336,46 @@ mod tests {
         assert_eq!(first.status, OrderStatus::Approved);
         assert_eq!(world.charges(), 1);
         assert_eq!(world.events.published(), vec![first.order_id]);
+    }
+
+    #[tokio::test]
+    async fn the_order_keeps_what_the_catalog_collects_and_nothing_else() {
+        let mut world = World::new();
+        let paid = world.checkout().pay("key-1", &request(body())).await.expect("paid");
+        let buyer = paid.terms.buyer.expect("buyer");
+        assert_eq!(buyer.email, "Buyer@Example.com");
+        assert_eq!(buyer.shipping_address.map(|a| a.zip_code), Some("C1043".into()));
+        assert_eq!(buyer.phone.map(|p| p.number), Some("11 5555-0100".into()));
+
+        world.catalog.collect = crate::buyer::Collect::default();
+        let e_mail_only = world.checkout().pay("key-2", &request(body())).await.expect("paid");
+        let buyer = e_mail_only.terms.buyer.expect("buyer");
+        assert!(buyer.shipping_address.is_none() && buyer.phone.is_none() && buyer.first_name.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_missing_address_is_refused_before_any_order_or_charge() {
+        let world = World::new();
+        let mut no_address = body();
+        no_address.as_object_mut().expect("object").remove("shipping_address");
+        no_address["payer"].as_object_mut().expect("payer").remove("phone");
+        let Err(PayError::Invalid(fields)) = world.checkout().pay("key-1", &request(no_address)).await else {
+            panic!("refused")
+        };
+        assert_eq!(fields.get("shipping_address"), Some("required"));
+        assert_eq!(fields.get("payer.phone.number"), Some("required"));
+        assert_eq!(world.charges(), 0);
+        assert!(world.orders.for_key("key-1", "any").await.expect("read").is_none(), "no order");
+    }
+
+    #[tokio::test]
+    async fn another_address_under_a_used_key_is_another_request() {
+        let world = World::new();
+        world.checkout().pay("key-1", &request(body())).await.expect("paid");
+        let mut moved = body();
+        moved["shipping_address"]["street_number"] = json!("1235");
+        assert!(matches!(world.checkout().pay("key-1", &request(moved)).await, Err(PayError::KeyReused)));
+        assert_eq!(world.charges(), 1);
     }
 
     #[tokio::test]

@@ -43,6 +43,8 @@ pub struct ProviderPayment {
     pub currency_id: String,
     /// `date_last_updated` (or `date_created` when missing), epoch ms.
     pub last_updated_ms: Option<i64>,
+    /// `transaction_amount_refunded`, in currency units (zero when absent).
+    pub transaction_amount_refunded: Decimal,
 }
 
 impl ProviderPayment {
@@ -63,12 +65,17 @@ impl ProviderPayment {
 
     /// The update this payment makes; `None` when it has no date to order it by.
     pub fn update(&self) -> Option<PaymentUpdate> {
-        Some(PaymentUpdate {
+        let mut update = PaymentUpdate {
             payment_id: self.id,
             status: self.status.clone(),
             status_detail: self.status_detail.clone(),
             mp_last_updated_ms: self.last_updated_ms?,
-        })
+            amount_refunded: self.transaction_amount_refunded,
+            event: None,
+        };
+        // The payment's amount and currency are its order's (checked by `mismatch` first).
+        update.event = update.event_for(self.transaction_amount, &self.currency_id);
+        Some(update)
     }
 }
 

@@ -8,7 +8,9 @@
 use std::future::Future;
 use std::time::Duration;
 
-use crate::order::{AnomalyRecord, Applied, Begin, Failure, NewOrder, Order, OrderId, OrderStatus, PaymentUpdate};
+use crate::order::{
+    AnomalyRecord, Applied, Begin, Failure, NewOrder, Order, OrderEvent, OrderId, OrderStatus, PaymentUpdate,
+};
 use crate::payment::{ChargeRequest, ProviderError, ProviderPayment};
 
 /// Any infrastructure error, kept as the `#[source]` of ours.
@@ -108,12 +110,40 @@ pub trait OrderRepository: Send + Sync {
 
     /// Gives a claim back after a failed publish.
     fn release_paid_event(&self, order_id: &OrderId) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Claims the right to publish the order's event at `index` in [`Order::events`]: true for
+    /// exactly one caller while it is due or a previous claim's lease ran out.
+    fn claim_event(
+        &self,
+        order_id: &OrderId,
+        index: usize,
+        lease: Duration,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Marks the event at `index` published.
+    fn mark_event_published(
+        &self,
+        order_id: &OrderId,
+        index: usize,
+        message_id: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Gives the claim on the event at `index` back after a failed publish.
+    fn release_event(&self, order_id: &OrderId, index: usize) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
-/// Where "order paid" events go (fulfilment listens there).
+/// Where order events go (fulfilment and bookkeeping listen there).
 pub trait OrderEvents: Send + Sync {
-    /// Publishes the event for an approved order; returns the message id.
+    /// Publishes `order.paid` for an approved order; returns the message id.
     fn publish_order_paid(&self, order: &Order) -> impl Future<Output = Result<String, EventsError>> + Send;
+
+    /// Publishes an event after payment (`order.refunded`, `order.cancelled`,
+    /// `order.charged_back`); returns the message id.
+    fn publish_order_event(
+        &self,
+        order: &Order,
+        event: &OrderEvent,
+    ) -> impl Future<Output = Result<String, EventsError>> + Send;
 }
 
 /// The payment provider (Mercado Pago's Payments API today; refunds, 3-D Secure and the Orders

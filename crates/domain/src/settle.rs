@@ -74,6 +74,7 @@ pub async fn settle(
             } else {
                 publish_if_due(orders, events, &o).await?;
             }
+            publish_events(orders, events, &o).await?;
             Ok(Settled::Updated(o))
         }
         Applied::Stale(o) if o.refuses(&update) => refuse(orders, events, o, &update).await,
@@ -90,7 +91,7 @@ async fn stale(
     update: &PaymentUpdate,
 ) -> Result<Settled, SettleError> {
     tracing::info!(order_id = %order.order_id, payment_id = update.payment_id, stored = %order.status, seen = %update.status, "payment state not newer; order unchanged");
-    publish_if_due(orders, events, &order).await?;
+    announce(orders, events, &order).await?;
     Ok(Settled::Stale(order))
 }
 
@@ -109,7 +110,7 @@ async fn refuse(
         match orders.record_anomaly(&order.order_id, &order.status, update).await? {
             AnomalyRecord::Recorded(o) => {
                 tracing::warn!(order_id = %o.order_id, payment_id = update.payment_id, from = %o.status, to = %update.status, "payment status may not follow the order's; order kept, anomaly recorded");
-                publish_if_due(orders, events, &o).await?;
+                announce(orders, events, &o).await?;
                 return Ok(Settled::Refused(o));
             }
             AnomalyRecord::Unchanged(o) if !o.refuses(update) => return stale(orders, events, o, update).await,
@@ -117,13 +118,13 @@ async fn refuse(
             AnomalyRecord::Unchanged(o) if o.status != order.status => order = o,
             AnomalyRecord::Unchanged(o) => {
                 tracing::info!(order_id = %o.order_id, payment_id = update.payment_id, from = %o.status, to = %update.status, "payment status may not follow the order's; anomaly already recorded");
-                publish_if_due(orders, events, &o).await?;
+                announce(orders, events, &o).await?;
                 return Ok(Settled::Refused(o));
             }
             AnomalyRecord::NotFound => return Ok(Settled::NotFound),
         }
     }
-    publish_if_due(orders, events, &order).await?;
+    announce(orders, events, &order).await?;
     Ok(Settled::Refused(order))
 }
 
@@ -148,6 +149,44 @@ pub async fn publish_if_due(
     }
     publish_claimed(orders, events, order).await?;
     Ok(true)
+}
+
+/// Publishes whatever of the order's events is due: "order paid", then the events after payment.
+async fn announce(orders: &impl OrderRepository, events: &impl OrderEvents, order: &Order) -> Result<(), SettleError> {
+    publish_if_due(orders, events, order).await?;
+    publish_events(orders, events, order).await?;
+    Ok(())
+}
+
+/// Publishes each of the order's events after payment that is due ([`Order::due_events`]) and
+/// whose claim this caller wins, in order; returns how many this call published. A failed
+/// publish gives its claim back and stops (the next delivery or poll retries it).
+///
+/// # Errors
+/// [`SettleError`] when the store or the event topic fails.
+pub async fn publish_events(
+    orders: &impl OrderRepository,
+    events: &impl OrderEvents,
+    order: &Order,
+) -> Result<usize, SettleError> {
+    let mut published = 0;
+    for (index, event) in order.due_events(epoch_ms(time::OffsetDateTime::now_utc())) {
+        if !orders.claim_event(&order.order_id, index, PAID_EVENT_LEASE).await? {
+            continue;
+        }
+        match events.publish_order_event(order, event).await {
+            Ok(message_id) => {
+                orders.mark_event_published(&order.order_id, index, &message_id).await?;
+                published += 1;
+            }
+            Err(e) => {
+                tracing::error!(order_id = %order.order_id, event = event.kind.as_str(), error = %e, "order event not published; will retry");
+                orders.release_event(&order.order_id, index).await?;
+                return Err(e.into());
+            }
+        }
+    }
+    Ok(published)
 }
 
 /// Publishes the event whose claim the caller holds, then marks it published (or gives the
@@ -187,6 +226,7 @@ mod tests {
             transaction_amount: order.terms.amount,
             currency_id: order.terms.currency_id.clone(),
             last_updated_ms: Some(t),
+            transaction_amount_refunded: Decimal::ZERO,
         }
     }
 
@@ -244,6 +284,49 @@ mod tests {
         assert!(events.published().is_empty());
         assert!(matches!(settle(&orders, &events, &o, &approved).await, Ok(Settled::Stale(_))));
         assert_eq!(events.published().len(), 1, "the replay published the due event");
+    }
+
+    fn refund(o: &Order, status: OrderStatus, detail: &str, refunded: i64, t: i64) -> ProviderPayment {
+        ProviderPayment {
+            status_detail: detail.into(),
+            transaction_amount_refunded: Decimal::new(refunded, 2),
+            ..payment(o, status, t)
+        }
+    }
+
+    #[tokio::test]
+    async fn each_refund_is_announced_once_however_often_it_is_reported() {
+        let (orders, events) = (MemoryOrders::default(), MemoryEvents::default());
+        let o = orders.created(new_order("k"));
+        settle(&orders, &events, &o, &payment(&o, OrderStatus::Approved, 10)).await.expect("paid");
+        let partial = refund(&o, OrderStatus::Approved, "partially_refunded", 500_000, 20);
+        for _ in 0..3 {
+            settle(&orders, &events, &o, &partial).await.expect("partial refund");
+        }
+        // The provider touches the payment again with no new refund: a newer state, same change.
+        let touched = refund(&o, OrderStatus::Approved, "partially_refunded", 500_000, 25);
+        assert!(matches!(settle(&orders, &events, &o, &touched).await, Ok(Settled::Updated(_))));
+        let full = refund(&o, OrderStatus::Refunded, "refunded", 1_850_000, 30);
+        settle(&orders, &events, &o, &full).await.expect("full refund");
+        settle(&orders, &events, &o, &full).await.expect("replay");
+        assert_eq!(events.published_events(), vec!["order.refunded:5000.00", "order.refunded:18500.00"]);
+        assert_eq!(events.published().len(), 1, "order.paid once");
+        let stored = stored(&orders, &o).await;
+        assert_eq!((stored.status, stored.amount_refunded), (OrderStatus::Refunded, Decimal::new(1_850_000, 2)));
+        assert_eq!(stored.events.len(), 3, "every applied state is kept; its repeat is never published");
+    }
+
+    #[tokio::test]
+    async fn a_refused_event_publish_is_retried_by_the_next_delivery() {
+        let (orders, events) = (MemoryOrders::default(), MemoryEvents::default());
+        let o = orders.created(new_order("k"));
+        let cancelled = payment(&o, OrderStatus::Cancelled, 10);
+        events.fail_next();
+        assert!(matches!(settle(&orders, &events, &o, &cancelled).await, Err(SettleError::Events(_))));
+        assert!(events.published_events().is_empty());
+        assert!(matches!(settle(&orders, &events, &o, &cancelled).await, Ok(Settled::Stale(_))));
+        assert_eq!(events.published_events(), vec!["order.cancelled"]);
+        assert!(events.published().is_empty(), "a cancelled order was never paid");
     }
 
     async fn stored(orders: &MemoryOrders, o: &Order) -> Order {

@@ -70,6 +70,8 @@ pub struct PaymentRequest {
     pub payer_email: Email,
     /// Document type and number, if given.
     pub payer_identification: Option<(String, String)>,
+    /// Name, phone and shipping address, as far as given ([`crate::buyer::fulfilment`]).
+    pub fulfilment: crate::buyer::Fulfilment,
     /// The total the buyer saw, if the page sent it (must match the catalog's).
     pub transaction_amount: Option<Decimal>,
     /// Language for buyer messages.
@@ -331,6 +333,11 @@ pub fn payment_request(body: &Value) -> Result<PaymentRequest, FieldErrors> {
 
     let lang = obj.get("locale").and_then(Value::as_str).and_then(Lang::from_locale);
 
+    let fulfilment = crate::buyer::fulfilment(obj).unwrap_or_else(|e| {
+        errors.extend(e);
+        crate::buyer::Fulfilment::default()
+    });
+
     let (Some(token), Some(payer_email), true) = (token, payer_email, errors.is_empty()) else {
         return Err(errors);
     };
@@ -342,6 +349,7 @@ pub fn payment_request(body: &Value) -> Result<PaymentRequest, FieldErrors> {
         installments,
         payer_email,
         payer_identification,
+        fulfilment,
         transaction_amount,
         lang,
     })

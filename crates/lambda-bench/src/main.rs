@@ -362,7 +362,10 @@ impl Events {
                 let token = world.card_token().await?;
                 let body = json!({"items": [{"sku": "mate-calabaza", "quantity": 1}], "token": token, "payment_method_id": "master",
                     "issuer_id": "3", "installments": 1, "transaction_amount": 18500.0, "locale": "es-AR",
-                    "payer": {"email": "buyer@example.com", "identification": {"type": "DNI", "number": "12345678"}}});
+                    "payer": {"email": "buyer@example.com", "identification": {"type": "DNI", "number": "12345678"},
+                              "first_name": "Ana", "last_name": "García", "phone": {"number": "+54 11 5555-0100"}},
+                    "shipping_address": {"street_name": "Av. Corrientes", "street_number": "1234", "zip_code": "C1043",
+                                         "city_name": "Buenos Aires", "state_name": "CABA"}});
                 HttpApiEvent {
                     headers: vec![
                         ("content-type".into(), "application/json".into()),

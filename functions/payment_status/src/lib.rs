@@ -10,8 +10,10 @@
 //!
 //! When the order is not final and was last read from Mercado Pago more than
 //! `STATUS_REFRESH_AFTER_SECS` ago, it is refreshed first (same monotonic rule and exactly-once
-//! event as webhooks): payments made with test credentials never send webhooks, so polling must
-//! settle them. An order without a payment (its create answer was lost) is looked up by
+//! events as webhooks): payments made with test credentials never send webhooks, so polling must
+//! settle them. A paid order (`approved`, `in_mediation`) is refreshed too, at most every
+//! `STATUS_RECHECK_PAID_AFTER_SECS`, so a refund or chargeback made in Mercado Pago's panel
+//! reaches it even when its webhook is lost. An order without a payment (its create answer was lost) is looked up by
 //! `external_reference`. If Mercado Pago is unreachable, the stored state is served.
 
 use std::time::Duration;
@@ -93,12 +95,23 @@ async fn process(deps: &Deps, id: Option<OrderId>, uri: &Uri) -> Result<Response
     let mut order = services.store.get(&id).await.map_err(unavailable)?.ok_or(ApiError::NotFound)?;
 
     let now = epoch_ms(time::OffsetDateTime::now_utc());
-    let refresh_after = i64::try_from(services.config.status_refresh_after.as_millis()).unwrap_or(i64::MAX);
-    let stale = order.checked_at_ms.is_none_or(|t| now - t >= refresh_after);
-    if !order.is_final() && stale {
+    let refresh_after = if !order.is_final() {
+        Some(services.config.status_refresh_after)
+    } else if order.status.is_paid() {
+        Some(services.config.status_recheck_paid_after)
+    } else {
+        None
+    };
+    let stale = refresh_after.is_some_and(|after| {
+        let after = i64::try_from(after.as_millis()).unwrap_or(i64::MAX);
+        order.checked_at_ms.is_none_or(|t| now - t >= after)
+    });
+    if stale {
         order = refresh(services, order).await;
     } else if let Err(e) = settle::publish_if_due(&services.store, &services.events, &order).await {
         tracing::warn!(error = %e, "order paid event still pending");
+    } else if let Err(e) = settle::publish_events(&services.store, &services.events, &order).await {
+        tracing::warn!(error = %e, "order event still pending");
     }
 
     let lang = web::query_param(uri, "locale").as_deref().and_then(Lang::from_locale).unwrap_or(order.terms.lang);
