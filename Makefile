@@ -56,7 +56,7 @@ infra-check: ## Offline checks of the deployment: sam validate, cfn-lint, checko
 bench: ## Measure cold start, warm latency, CPU, memory, package size, instructions (writes bench/RESULTS.md)
 	@scripts/bench.sh
 
-.PHONY: orders refund cancel
+.PHONY: orders refund cancel forget
 
 orders: ## The local stack's orders (`make dev`'s; STATUS=approved, FORMAT=--csv|--json); see checkout-admin --help
 	@cargo run --quiet -p checkout-admin -- --local="$${STACK_NAME:-dev}" orders list $(if $(STATUS),--status $(STATUS)) $(FORMAT)
@@ -68,3 +68,7 @@ refund: ## Refund ORDER=<id or number> [AMOUNT=12.50] [KEY=<key a failed run pri
 cancel: ## Cancel ORDER=<id or number>'s pending payment on the local stack
 	@test -n "$(ORDER)" || { echo "usage: make cancel ORDER=<order id or number>" >&2; exit 2; }
 	@cargo run --quiet -p checkout-admin -- --local="$${STACK_NAME:-dev}" cancel "$(ORDER)"
+
+forget: ## Erase the buyer's e-mail, name, phone and address from ORDER=<id or number> on the local stack
+	@test -n "$(ORDER)" || { echo "usage: make forget ORDER=<order id or number>" >&2; exit 2; }
+	@cargo run --quiet -p checkout-admin -- --local="$${STACK_NAME:-dev}" forget "$(ORDER)"

@@ -300,3 +300,43 @@ async fn concurrent_deliveries_and_polls_announce_each_change_exactly_once() {
     assert_eq!(refunds_announced(&app, &order_id), ["1000.00", "18500.00"], "each change once");
     assert_eq!(app.subscriber.events("order.paid", &order_id).len(), 1);
 }
+
+#[tokio::test]
+async fn merchant_sees_who_to_ship_to_and_erases_it_on_request() {
+    let app = TestApp::spawn().await;
+    let order_id = pay(&app, "APRO").await;
+    let admin = admin(&app).await;
+    let order = admin.find(&order_id).await.expect("order");
+
+    let shown = format::details(&order);
+    for line in
+        ["e-mail          comprador@example.com", "name            Ana García", "phone           +54 11 5555-0100"]
+    {
+        assert!(shown.contains(line), "{line} in {shown}");
+    }
+    assert!(shown.contains("ship to         Av. Corrientes 1234, C1043 Buenos Aires, CABA"), "{shown}");
+    let json: serde_json::Value = serde_json::from_str(&format::details_json(&order)).expect("json");
+    assert_eq!(json["buyer"]["shipping_address"]["zip_code"], "C1043");
+    assert!(!format::table(std::slice::from_ref(&order)).contains("comprador@example.com"), "listings name no buyer");
+
+    let forgotten = admin.forget(&order).await.expect("forgotten");
+    assert_eq!(forgotten.terms.buyer, None);
+    let stored = app.order(&order_id).await;
+    assert_eq!(stored.terms.buyer, None);
+    assert_eq!(
+        (stored.status.clone(), stored.terms.amount, stored.payment_id),
+        (order.status, order.terms.amount, order.payment_id)
+    );
+    assert_eq!(stored.terms.lines, order.terms.lines, "the books keep the lines");
+    let item = aws_sdk_dynamodb::Client::new(&app.sdk)
+        .get_item()
+        .table_name(&app.table)
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(format!("order#{order_id}")))
+        .send()
+        .await
+        .expect("get item")
+        .item;
+    let item = format!("{item:?}");
+    assert!(!item.contains("Corrientes") && !item.contains("comprador@example.com"), "{item}");
+    assert!(format::details(&stored).contains("none kept"));
+}

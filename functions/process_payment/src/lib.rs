@@ -6,7 +6,11 @@
 //!   `X-Idempotency-Key` Mercado Pago receives. The same key with the same body returns the
 //!   first result and never charges twice; with another body it is `409 idempotency_key_reused`.
 //! - body `{items:[{sku,quantity}], token, payment_method_id, issuer_id?, installments,
-//!   payer:{email, identification?:{type,number}}, transaction_amount?, locale?}`. The price comes
+//!   payer:{email, identification?:{type,number}, first_name?, last_name?, phone?:{number}},
+//!   shipping_address?:{street_name, street_number, floor?, apartment?, zip_code, city_name,
+//!   state_name}, transaction_amount?, locale?}`. What the catalog's `collect` asks for is
+//!   required (`domain::buyer`) and kept on the order for the `order.paid` event; the rest of
+//!   the buyer's fields are dropped. The price comes
 //!   from the current catalog (`catalog.json` in the site bucket, cached for `CATALOG_TTL_SECS`:
 //!   `checkout::catalog`); a `transaction_amount` that differs is `409 amount_mismatch`, after
 //!   one look at the bucket (at most every [`RECHECK_AFTER`]) in case the buyer's page shows a
