@@ -45,7 +45,10 @@ catalog_check() {
          "cardholder": {"name": "APRO", "identification": {"type": "DNI", "number": "12345678"}}}' | json_field 'd["id"]')
   body='{"items": [{"sku": "mate-calabaza", "quantity": 1}], "token": "'"$token"'", "payment_method_id": "master",
          "issuer_id": "3", "installments": 1, "transaction_amount": 19900.00, "locale": "es-AR",
-         "payer": {"email": "comprador@example.com", "identification": {"type": "DNI", "number": "12345678"}}}'
+         "payer": {"email": "comprador@example.com", "identification": {"type": "DNI", "number": "12345678"},
+                   "first_name": "Ana", "last_name": "García", "phone": {"number": "+54 11 5555-0100"}},
+         "shipping_address": {"street_name": "Av. Corrientes", "street_number": "1234", "floor": "3", "apartment": "B",
+                              "zip_code": "C1043AAZ", "city_name": "Buenos Aires", "state_name": "CABA"}}'
   answer=$(curl -s "$SITE_URL/api/process_payment" -H 'content-type: application/json' \
     -H "Idempotency-Key: $(python3 -c 'import uuid; print(uuid.uuid4())')" -d "$body")
   [ "$(json_field 'd.get("amount")' <<<"$answer")" = 19900.00 ] || fail "the next payment was not charged the published price: $answer"

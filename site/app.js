@@ -20,6 +20,15 @@ const PATHS = {
 // MercadoPago.js codes for an empty field (cardForm errors): "Ingresa…" rather than "Revisa…".
 // https://www.mercadopago.com.ar/developers/en/docs/checkout-api-payments/response-handling/data-insertion-errors
 const EMPTY = ['205', '208', '209', '212', '214', '221', '224'];
+// Fulfilment data (catalog.json `collect`) as the API names and checks it: [autocomplete, max
+// (phone: digits) = 80, min = 1, allowed = no control characters], trimmed.
+const U = ['', 10, 0, /^[\p{Alpha}\p{N} ./°-]*$/u];
+const X = {
+  phone: ['', 20, 6, /^[\d +().-]*$/], first_name: ['given-name'], last_name: ['family-name'],
+  street_name: ['address-line1'], street_number: ['', 10, 1, /^[\p{Alpha}\p{N} /-]*$/u],
+  floor: U, apartment: U,
+  zip_code: ['postal-code', 10, 3, /^[a-z\d -]*$/i], city_name: ['address-level2'], state_name: ['address-level1'],
+};
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const keep = (v) => { try { v ? sessionStorage.setItem(KEY, v) : sessionStorage.removeItem(KEY); } catch {} };
 const get = async (u, cache = 'no-store') => { const r = await fetch(u, { cache }); if (!r.ok) throw r; return r.json(); };
@@ -32,7 +41,7 @@ const qty = {};
 const why = {}; // the last validity message of each Secure Field
 
 const loc = () => ({ pt: 'pt-BR', en: 'en-US' }[lang] || (/^es-/.test(cfg?.locale) ? cfg.locale : 'es-AR'));
-const t = (k, v = {}) => (T[k] ?? T[k.replace(/^m_/, 'e_')] ?? k).replace(/\{(\w+)\}/g, (_, n) => v[n]);
+const t = (k, v = {}) => (T[k] ?? T[k.replace(/^m_/, 'e_')] ?? T[k.replace(/_.+/, '_x')] ?? k).replace(/\{(\w+)\}/g, (_, n) => v[n]);
 const cents = (s) => { const [i, f = ''] = String(s).split('.'); return i * 100 + Number((f + '00').slice(0, 2)); };
 const money = (c) => new Intl.NumberFormat(loc(), { style: 'currency', currency: cat.currency_id }).format(c / 100);
 const total = () => cat.products.reduce((s, p) => s + qty[p.sku] * cents(p.unit_price), 0);
@@ -61,10 +70,11 @@ function setUrl(params) {
 }
 
 async function init() {
+  for (const [k, [ac]] of Object.entries(X)) field(k) || $('ship').append(h('div', { className: 'f' }, h('label', {}), h('input', { id: `${F}__${k}`, autocomplete: ac })));
   for (const f of $$('.f')) { // each field: its label text and its error line
     const k = f.querySelector('[id^=form]').id.slice(F.length + 2);
     const label = f.firstChild; // <label>, or <span class="lbl"> for a Secure Field
-    FIELDS.push(k);
+    if (!X[k]) FIELDS.push(k);
     label.dataset.t = k;
     if (label.localName === 'label') label.htmlFor = `${F}__${k}`;
     f.append(h('p', { className: 'err', id: `err-${k}`, 'aria-live': 'polite' }));
@@ -154,6 +164,8 @@ function texts() {
 
 function render() {
   texts();
+  $('ship').hidden = !cat.collect?.shipping_address;
+  field('phone').parentNode.hidden = !cat.collect?.phone;
   document.title = `${t('payment')} · ${$('store').textContent = cat.store_name}`;
   $('products').replaceChildren(...cat.products.map((p) => {
     const name = named(p); const sku = p.sku;
@@ -288,6 +300,8 @@ function message(name, list) {
   return `e_${name}`;
 }
 
+const fieldError = (k, code) => [k, `${{ required: 'm', too_long: k === 'phone' ? 'e' : 'l' }[code] || 'e'}_${k}`, { n: X[k][1] || 80 }];
+
 /**
  * Shows (or clears, with no key) the message of a field, a product (SKU) or the total: a text
  * key and its values, kept so that a language switch re-renders it.
@@ -331,6 +345,14 @@ async function pay() {
   payButton();
   const email = field('cardholderEmail').value.trim();
   const errors = /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) ? [] : [['cardholderEmail', email ? 'e_cardholderEmail' : 'm_cardholderEmail']];
+  const x = {};
+  for (const [k, [, max = 80, min = 1, ok = /^\P{Cc}*$/u]] of Object.entries(X)) {
+    const v = field(k).value.trim();
+    const n = (k === 'phone' ? v.replace(/\D/g, '') : [...v]).length;
+    if (field(k).closest('[hidden]') || !(v || min)) continue;
+    const c = !v ? 'required' : n > max ? 'too_long' : n < min || !ok.test(v) ? 'invalid' : '';
+    c ? errors.push(fieldError(k, c)) : (x[k] = v);
+  }
   let unknown;
   try {
     await cardForm.createCardToken();
@@ -348,11 +370,13 @@ async function pay() {
     return unknown && notice(t('generic'));
   }
   const d = cardForm.getCardFormData();
+  const { first_name, last_name, phone, ...address } = x;
   const body = {
     items: cat.products.filter((p) => qty[p.sku]).map((p) => ({ sku: p.sku, quantity: qty[p.sku] })),
     token: d.token, payment_method_id: d.paymentMethodId, issuer_id: d.issuerId || undefined,
     installments: Number(d.installments),
-    payer: { email, identification: hasTypes ? { type: d.identificationType, number: d.identificationNumber } : undefined },
+    payer: { email, identification: hasTypes ? { type: d.identificationType, number: d.identificationNumber } : undefined, first_name, last_name, phone: phone && { number: phone } },
+    shipping_address: address.street_name && address,
     transaction_amount: total() / 100, locale: loc(),
   };
   attempt = { key: crypto.randomUUID(), body: JSON.stringify(body), total: total() };
@@ -400,8 +424,9 @@ function serverErrors(fields, items) {
   const list = [];
   for (const [path, code] of Object.entries(fields)) {
     const p = cat.products.find((x) => x.sku === items[/^items\[(\d+)\]/.exec(path)?.[1]]?.sku);
-    const key = path.split('.').pop();
+    const key = path.replace('.phone.number', '.phone').split('.').pop();
     if (p) list.push(code === 'out_of_range' ? [p.sku, 'max', { n: p.max_quantity }] : [p.sku, 'e_sku']);
+    else if (X[key]) field(key).closest('[hidden]') || list.push(fieldError(key, code));
     else if (PATHS[key]) list.push([PATHS[key], path === 'items' ? 'empty' : `e_${PATHS[key]}`]);
   }
   showErrors(list);

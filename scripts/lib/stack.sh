@@ -69,6 +69,9 @@ stack_up() {
 
   step "Building the sandbox, the functions and the local tooling"
   cargo build --quiet -p mp-sandbox -p devstack
+  # The merchant CLI, alone (as `cargo run -p checkout-admin` builds it), for `make orders` and the
+  # browser tests that read an order back.
+  cargo build --quiet -p checkout-admin
   # Each function exactly as `cargo lambda watch` builds it (`cargo run --bin NAME` from the root),
   # one at a time: built together, cargo unifies their dependencies' features differently, and
   # watch would then recompile on the first request (minutes on a fresh machine).

@@ -47,7 +47,7 @@ pub struct ShippingAddress {
     pub street_name: String,
     /// House number, or `S/N` (1–10 characters).
     pub street_number: String,
-    /// Floor (at most 10 characters).
+    /// Floor (at most 10 characters: letters, digits, spaces and `- / . °`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub floor: Option<String>,
     /// Apartment (at most 10 characters).
@@ -261,7 +261,8 @@ fn address(a: &Map<String, Value>, errors: &mut FieldErrors) -> Option<ShippingA
     let apartment = field(a, "apartment", &path("apartment"), errors);
     let number_char = |c: char| c.is_alphanumeric() || " /-".contains(c);
     let zip_char = |c: char| c.is_ascii_alphanumeric() || " -".contains(c);
-    let short_char = |c: char| c.is_alphanumeric() || " -/.".contains(c);
+    // `3°` and `3º` are how Argentine addresses write a floor.
+    let short_char = |c: char| c.is_alphanumeric() || " -/.°".contains(c);
     let address = ShippingAddress {
         street_name: checked(street_name, MAX_TEXT, &path("street_name"), errors).unwrap_or_default(),
         street_number: shaped(street_number, 1, MAX_SHORT, number_char, &path("street_number"), errors)

@@ -10,7 +10,13 @@ const { TEST_CARDS, fillSecureCard, waitForSecureFields } = require('./card');
 
 const SCREENSHOTS = path.join(__dirname, '..', 'artifacts', 'screenshots');
 const FORM = 'form-checkout';
-const BUYER = { number: TEST_CARDS.master, expiry: '1130', cvv: '123', name: 'APRO', document: '12345678', email: 'comprador@example.com' };
+// The fulfilment fields (catalog.json `collect`: phone; shipping_address, the rest) in page order,
+// by the API's names, which are also the fields' ids (form-checkout__<name>): a buyer in Buenos Aires.
+const SHIPPING = {
+  phone: '+54 11 5555-0100', first_name: 'Ana', last_name: 'García', street_name: 'Av. Corrientes', street_number: '1234',
+  floor: '3°', apartment: 'B', zip_code: 'C1043AAZ', city_name: 'Buenos Aires', state_name: 'CABA',
+};
+const BUYER = { number: TEST_CARDS.master, expiry: '1130', cvv: '123', name: 'APRO', document: '12345678', email: 'comprador@example.com', ...SHIPPING };
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 /** APP_URL without a trailing slash; throws a clear error when it is not set. */
@@ -48,13 +54,26 @@ async function openCheckout(page, { query = '' } = {}) {
   return { errors, payments };
 }
 
-/** Types the card into the Secure Fields and fills the buyer's fields; waits for installments. */
+/** Fills the fulfilment fields the page shows (the catalog asks for) from `values` (SHIPPING by default). */
+async function fillShipping(page, values = {}) {
+  const v = { ...SHIPPING, ...values };
+  for (const name of Object.keys(SHIPPING)) {
+    const input = page.locator(`#${FORM}__${name}`);
+    if (v[name] != null && (await input.isVisible())) await input.fill(v[name]);
+  }
+}
+
+/**
+ * Types the card into the Secure Fields and fills the buyer's fields, the fulfilment fields the
+ * page shows included (BUYER's values, overridden by `buyer`); waits for installments.
+ */
 async function fillCheckout(page, buyer = {}) {
   const b = { ...BUYER, ...buyer };
   await fillSecureCard(page, { number: b.number, expiry: b.expiry, cvv: b.cvv });
   await page.fill(`#${FORM}__cardholderName`, b.name);
   if (b.document != null && (await page.locator('#ident').isVisible())) await page.fill(`#${FORM}__identificationNumber`, b.document);
   await page.fill(`#${FORM}__cardholderEmail`, b.email);
+  await fillShipping(page, b);
   await expect(page.locator(`#${FORM}__installments option:not([disabled])`)).not.toHaveCount(0);
 }
 
@@ -104,6 +123,6 @@ async function screenshot(page, name) {
 }
 
 module.exports = {
-  FORM, BUYER, UUID_V4, SCREENSHOTS, appUrl, openCheckout, fillCheckout, expectResult, orderIdOf, sandboxPayments,
+  FORM, BUYER, SHIPPING, UUID_V4, SCREENSHOTS, appUrl, openCheckout, fillCheckout, fillShipping, expectResult, orderIdOf, sandboxPayments,
   paymentsForOrder, settlePayment, expectCleanPage, screenshot,
 };

@@ -1,7 +1,10 @@
-// Serving fixture pages at a made-up merchant origin (no web server: page.route answers), plus
-// probes that watch what the merchant page sees: CSP violations and the postMessages it receives.
+// Serving fixture pages at a made-up merchant origin (no web server: page.route answers), probes
+// that watch what the merchant page sees (CSP violations and the postMessages it receives), and the
+// merchant's command line (checkout-admin) against the stack the tests run on.
 const fs = require('fs');
 const path = require('path');
+const { promisify } = require('util');
+const execFile = promisify(require('child_process').execFile);
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures');
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'application/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
@@ -69,4 +72,17 @@ function receivedMessages(page) {
   return page.evaluate(() => window.__probe.messages);
 }
 
-module.exports = { strictCsp, serveFixtures, installPageProbes, cspViolations, receivedMessages };
+/**
+ * One order as the merchant sees it: `checkout-admin --local=<stack> orders show <order> --json`
+ * (built by cargo on first use, which can take minutes) against the stack whose state directory
+ * is STACK_LOGS (.dev/<stack>, set by scripts/e2e.sh).
+ */
+async function merchantOrder(order) {
+  const state = process.env.STACK_LOGS;
+  if (!state) throw new Error('STACK_LOGS is not set: run the browser tests with scripts/e2e.sh');
+  const args = ['run', '--quiet', '-p', 'checkout-admin', '--', `--local=${path.basename(state)}`, 'orders', 'show', order, '--json'];
+  const { stdout } = await execFile('cargo', args, { cwd: path.dirname(path.dirname(state)), timeout: 600_000, maxBuffer: 1 << 20 });
+  return JSON.parse(stdout);
+}
+
+module.exports = { strictCsp, serveFixtures, installPageProbes, cspViolations, receivedMessages, merchantOrder };

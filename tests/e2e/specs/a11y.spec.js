@@ -4,7 +4,7 @@ const { test, expect } = require('@playwright/test');
 const { default: AxeBuilder } = require('@axe-core/playwright');
 const { secureInput } = require('../helpers/card');
 const {
-  FORM, openCheckout, fillCheckout, expectResult, orderIdOf, paymentsForOrder, expectCleanPage,
+  FORM, SHIPPING, openCheckout, fillCheckout, expectResult, orderIdOf, paymentsForOrder, expectCleanPage,
 } = require('../helpers/checkout');
 
 test.use({ locale: 'es-AR' });
@@ -61,6 +61,10 @@ test('the whole purchase with the keyboard alone, in a logical focus order', asy
   await page.keyboard.type('12345678');
   await tab(`#${FORM}__cardholderEmail`);
   await page.keyboard.type('teclado@example.com');
+  for (const [name, value] of Object.entries(SHIPPING)) { // the phone, then the shipping address
+    await tab(`#${FORM}__${name}`);
+    await page.keyboard.type(value);
+  }
   await tab('#pay');
   await expect(page.locator('#pay')).toHaveText('Pagar $ 44.250,50');
   await page.keyboard.press('Enter');
@@ -68,6 +72,7 @@ test('the whole purchase with the keyboard alone, in a logical focus order', asy
   await expectResult(page, 'approved');
   await expect(page.locator('#r-title')).toBeFocused();
   expect(payments.map((p) => p.body.installments)).toEqual([3]);
+  expect(payments[0].body.shipping_address).toMatchObject({ street_name: SHIPPING.street_name, zip_code: SHIPPING.zip_code });
   expect(await paymentsForOrder(request, await orderIdOf(page))).toHaveLength(1);
   await tab('#again');
   await page.keyboard.press('Enter');

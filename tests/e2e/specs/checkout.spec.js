@@ -40,7 +40,8 @@ test('buyer pays with the test Mastercard and cardholder APRO and sees approved'
   await expect(page.locator('#another')).toBeHidden();
   await expect(page.locator('#checkout')).toBeHidden();
 
-  // One request: SKUs and quantities (never a unit price), the total the buyer saw, a UUID v4 key.
+  // One request: SKUs and quantities (never a unit price), the total the buyer saw, a UUID v4 key,
+  // and the name, phone and shipping address the catalog asks for.
   expect(payments).toHaveLength(1);
   const [sent] = payments;
   expect(sent.key).toMatch(UUID_V4);
@@ -51,7 +52,14 @@ test('buyer pays with the test Mastercard and cardholder APRO and sees approved'
     payment_method_id: 'master',
     issuer_id: expect.stringMatching(/^\d+$/),
     installments: 1,
-    payer: { email: 'comprador@example.com', identification: { type: 'DNI', number: '12345678' } },
+    payer: {
+      email: 'comprador@example.com', identification: { type: 'DNI', number: '12345678' },
+      first_name: 'Ana', last_name: 'García', phone: { number: '+54 11 5555-0100' },
+    },
+    shipping_address: {
+      street_name: 'Av. Corrientes', street_number: '1234', floor: '3°', apartment: 'B', zip_code: 'C1043AAZ',
+      city_name: 'Buenos Aires', state_name: 'CABA',
+    },
     transaction_amount: 18500,
     locale: 'es-AR',
   });
@@ -164,7 +172,7 @@ test('CONT stays pending, then the page shows approved without a reload once the
   await page.click('#pay');
   await expectResult(page, 'pending');
   await expect(page.locator('#r-title')).toHaveText('Estamos procesando tu pago');
-  await expect(page.locator('#r-msg')).toContainText('te avisaremos por e-mail');
+  await expect(page.locator('#r-msg')).toContainText('esta página te lo mostrará'); // no e-mail is promised
   await expect(page.locator('#r-note')).toHaveText('Esta página se actualizará sola.');
   await expect(page.locator('#again')).toBeHidden();
   const orderId = await orderOf(page);
@@ -404,7 +412,9 @@ test('a site without identification types (MLM) hides the document fields and se
   await fillCheckout(page);
   await page.click('#pay');
   await expect.poll(() => payments.length).toBe(1);
-  expect(payments[0].body.payer).toEqual({ email: 'comprador@example.com' });
+  expect(payments[0].body.payer).toEqual({
+    email: 'comprador@example.com', first_name: 'Ana', last_name: 'García', phone: { number: '+54 11 5555-0100' },
+  });
   await expectResult(page, 'approved');
   await expectCleanPage(page, errors);
 });

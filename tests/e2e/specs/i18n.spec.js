@@ -1,5 +1,8 @@
 // Spanish, Portuguese and English: chosen from the browser, overridden by the switch, sent to the
-// server (payment and polling), with amounts and dates formatted for the locale.
+// server (payment and polling), with amounts and dates formatted for the locale; one text file per
+// language (site/locales), each with the same texts.
+const fs = require('fs');
+const path = require('path');
 const { test, expect } = require('@playwright/test');
 const { secureInput } = require('../helpers/card');
 const {
@@ -11,6 +14,21 @@ const TEXTS = {
   'en-US': { lang: 'en', title: 'Complete your purchase', product: 'Gourd mate cup', price: 'ARS 18,500.00', pay: 'Pay ARS 18,500.00', card: 'Card number', frame: /Card number/ },
   'fr-FR': { lang: 'es', title: 'Finaliza tu compra', product: 'Mate de calabaza', price: '$ 18.500,00', pay: 'Pagar $ 18.500,00', card: 'Número de tarjeta', frame: /Número de tarjeta/ },
 };
+
+test('every language has the same texts, each with the same {placeholders}', () => {
+  const dir = path.join(__dirname, '..', '..', '..', 'site', 'locales');
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+  expect(files.sort()).toEqual(['en.json', 'es.json', 'pt.json']);
+  const [es, ...others] = ['es', 'pt', 'en'].map((l) => JSON.parse(fs.readFileSync(path.join(dir, `${l}.json`), 'utf8')));
+  const holes = (text) => (text.match(/\{\w+\}/g) || []).sort();
+  for (const other of others) {
+    expect(Object.keys(other).sort()).toEqual(Object.keys(es).sort());
+    for (const [k, v] of Object.entries(es)) {
+      expect(typeof other[k], k).toBe('string');
+      expect(holes(other[k]), k).toEqual(holes(v));
+    }
+  }
+});
 
 for (const [locale, want] of Object.entries(TEXTS)) {
   test.describe(locale, () => {
@@ -48,7 +66,7 @@ test.describe('es-AR', () => {
     await expect(page.locator('.item p:not(.price):not(.err)').first()).toHaveText('Hand-cured gourd with a nickel-silver rim.');
     await expect(page.locator('#lines li')).toHaveText(['1 × Gourd mate cupARS 18,500.00']);
     await expect(page.getByRole('button', { name: 'Add one Steel bombilla' })).toBeVisible();
-    await expect(page.locator('legend')).toHaveText(['Card', 'Your details']);
+    await expect(page.locator('legend')).toHaveText(['Card', 'Your details', 'Shipping details']);
     await expect(page.locator('#pay')).toHaveText('Pay ARS 18,500.00', { timeout: 10_000 });
     await expect(page).toHaveTitle('Payment · Matecito');
     await expect(page.locator('.secure')).toHaveText('Your card details go straight to Mercado Pago, never to this store.');
@@ -61,7 +79,7 @@ test.describe('es-AR', () => {
     await page.click('#pay');
     await expectResult(page, 'pending');
     await expect(page.locator('#r-title')).toHaveText('We are processing your payment');
-    await expect(page.locator('#r-msg')).toHaveText(/^We are processing your payment\. Don't worry!/);
+    await expect(page.locator('#r-msg')).toHaveText(/^We are processing your payment\. Within 2 business days .*this page will show it/);
     await expect(page.locator('#r-amount')).toHaveText('ARS 18,500.00');
     expect(payments[0].body.locale).toBe('en-US');
     await expect.poll(() => polls.length).toBeGreaterThan(0);
@@ -70,7 +88,7 @@ test.describe('es-AR', () => {
     // Switching while pending: our texts at once, the server's message on the next answer.
     await page.selectOption('#lang', 'pt');
     await expect(page.locator('#r-title')).toHaveText('Estamos processando seu pagamento');
-    await expect(page.locator('#r-msg')).toHaveText(/^Estamos processando seu pagamento\. Não se preocupe/);
+    await expect(page.locator('#r-msg')).toHaveText(/^Estamos processando seu pagamento\. Em menos de 2 dias úteis .*esta página mostrará/);
     await expect(page.locator('#result dt:visible')).toHaveText(['Número do pedido', 'Produtos', 'Valor', 'Operação do Mercado Pago', 'Data']);
     const [payment] = await paymentsForOrder(request, await orderIdOf(page));
     await settlePayment(request, payment.id);

@@ -20,8 +20,14 @@ test('ten identical payment requests at once through the local stack charge the 
   const key = crypto.randomUUID();
   const body = {
     items: [{ sku: 'mate-calabaza', quantity: 1 }], token, payment_method_id: 'master', issuer_id: '3',
-    installments: 1, payer: { email: 'comprador@example.com', identification: { type: 'DNI', number: '12345678' } },
-    locale: 'es-AR',
+    installments: 1, locale: 'es-AR',
+    payer: {
+      email: 'comprador@example.com', identification: { type: 'DNI', number: '12345678' },
+      first_name: 'Ana', last_name: 'García', phone: { number: '+54 11 5555-0100' },
+    },
+    shipping_address: {
+      street_name: 'Av. Corrientes', street_number: '1234', zip_code: 'C1043AAZ', city_name: 'Buenos Aires', state_name: 'CABA',
+    },
   };
 
   const answers = await Promise.all(
