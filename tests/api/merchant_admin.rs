@@ -151,6 +151,9 @@ async fn merchant_refunds_part_of_an_order_once_even_when_retrying_after_a_lost_
     assert_eq!(status_of(&app.order(&order_id).await), ("refunded", "refunded"));
     let stored = app.order(&order_id).await;
     assert_eq!(stored.amount_refunded, order.terms.amount);
+    let csv = format::csv(std::slice::from_ref(&stored));
+    assert!(csv.starts_with("order_number,order_id,created_at,status,status_detail,amount,amount_refunded,"), "{csv}");
+    assert!(csv.contains(",refunded,refunded,18500.00,18500.00,ARS,"), "the books see the refund: {csv}");
 
     // Each refund announced once, with the total refunded by then.
     app.webhooks_settle().await;

@@ -466,3 +466,50 @@ async fn api_gateway_events_are_understood() {
     let (status, body) = app.call(crate::helpers::Function::routing("POST", "/api/process_payment"), req).await.parts();
     assert_eq!((status, body["status"].as_str()), (201, Some("approved")), "{body}");
 }
+
+#[tokio::test]
+async fn mercado_pago_learns_what_the_order_is_and_who_receives_it() {
+    let app = TestApp::spawn().await;
+    let mut body = app.checkout_body("APRO").await;
+    body["items"] = json!([{"sku": "mate-calabaza", "quantity": 2}, {"sku": "yerba-organica-1kg", "quantity": 1}]);
+    body["transaction_amount"] = json!(44250.50);
+    body["locale"] = json!("en-US");
+    body["shipping_address"]["floor"] = json!("3°");
+    let (status, created) = app.post_payment(Some(&key()), &body).await;
+    assert_eq!(status, 201, "{created}");
+    let payment = app.charges().pop().expect("one charge");
+
+    // The payer's name on the payment, and `additional_info` for Mercado Pago's risk scoring.
+    assert_eq!(
+        (payment.payer.first_name.as_deref(), payment.payer.last_name.as_deref()),
+        (Some("Ana"), Some("García"))
+    );
+    let info = &payment.additional_info;
+    // Prices as the order was priced: JSON numbers, compared by value (18500 and 18500.0 alike).
+    let prices: Vec<Option<f64>> = (0..2).map(|i| info["items"][i]["unit_price"].as_f64()).collect();
+    assert_eq!(prices, [Some(18500.0), Some(7250.5)]);
+    let mut items = info["items"].clone();
+    for item in items.as_array_mut().expect("items") {
+        item.as_object_mut().expect("item").remove("unit_price");
+    }
+    assert_eq!(
+        items,
+        json!([
+            {"id": "mate-calabaza", "title": "Gourd mate cup", "description": "Hand-cured gourd with a nickel-silver rim.",
+             "category_id": "home", "quantity": 2},
+            {"id": "yerba-organica-1kg", "title": "Organic yerba mate 1 kg", "description": "Naturally aged for 24 months, stemless.",
+             "category_id": "others", "quantity": 1},
+        ]),
+        "names in the buyer's language, categories from the catalog"
+    );
+    assert_eq!(info["payer"]["phone"], json!({"number": "+54 11 5555-0100"}));
+    assert_eq!(
+        info["payer"]["address"],
+        json!({"zip_code": "C1043", "street_name": "Av. Corrientes", "street_number": "1234"})
+    );
+    assert_eq!(
+        info["shipments"]["receiver_address"],
+        json!({"zip_code": "C1043", "state_name": "CABA", "city_name": "Buenos Aires", "street_name": "Av. Corrientes",
+               "street_number": "1234", "floor": "3°"})
+    );
+}

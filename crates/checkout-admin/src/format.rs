@@ -20,6 +20,8 @@ pub struct OrderRow {
     pub status_detail: String,
     /// Total, exact text with the currency's decimals.
     pub amount: String,
+    /// Refunded so far, same format (`0.00` when nothing).
+    pub amount_refunded: String,
     /// ISO 4217.
     pub currency_id: String,
     /// Mercado Pago's payment id.
@@ -36,12 +38,13 @@ impl OrderRow {
             status: order.status.to_string(),
             status_detail: order.status_detail.clone(),
             amount: domain::money::amount_text(order.terms.amount, &order.terms.currency_id),
+            amount_refunded: domain::money::amount_text(order.amount_refunded, &order.terms.currency_id),
             currency_id: order.terms.currency_id.clone(),
             payment_id: order.payment_id,
         }
     }
 
-    fn cells(&self) -> [String; 8] {
+    fn cells(&self) -> [String; 9] {
         [
             self.order_number.clone(),
             self.order_id.clone(),
@@ -49,14 +52,24 @@ impl OrderRow {
             self.status.clone(),
             self.status_detail.clone(),
             self.amount.clone(),
+            self.amount_refunded.clone(),
             self.currency_id.clone(),
             self.payment_id.map(|p| p.to_string()).unwrap_or_default(),
         ]
     }
 }
 
-const HEADERS: [&str; 8] =
-    ["order_number", "order_id", "created_at", "status", "status_detail", "amount", "currency_id", "payment_id"];
+const HEADERS: [&str; 9] = [
+    "order_number",
+    "order_id",
+    "created_at",
+    "status",
+    "status_detail",
+    "amount",
+    "amount_refunded",
+    "currency_id",
+    "payment_id",
+];
 
 fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
@@ -64,7 +77,7 @@ fn rfc3339(t: time::OffsetDateTime) -> String {
 
 /// A table with aligned columns and a header.
 pub fn table(orders: &[Order]) -> String {
-    let rows: Vec<[String; 8]> = orders.iter().map(|o| OrderRow::of(o).cells()).collect();
+    let rows: Vec<[String; 9]> = orders.iter().map(|o| OrderRow::of(o).cells()).collect();
     let mut widths = HEADERS.map(str::len);
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
@@ -103,7 +116,7 @@ pub fn json(orders: &[Order]) -> String {
     serde_json::to_string_pretty(&rows).unwrap_or_default() + "\n"
 }
 
-/// One order in full as JSON: the row's fields plus `items`, `amount_refunded`, `events`
+/// One order in full as JSON: the row's fields (`amount_refunded` among them) plus `items`, `events`
 /// (after payment, with their delivery) and `buyer` (as stored; absent when none is kept).
 pub fn details_json(order: &Order) -> String {
     #[derive(Serialize)]
@@ -111,7 +124,6 @@ pub fn details_json(order: &Order) -> String {
         #[serde(flatten)]
         row: OrderRow,
         items: Vec<domain::order::ReceiptLine>,
-        amount_refunded: String,
         events: &'a [domain::order::OrderEvent],
         #[serde(skip_serializing_if = "Option::is_none")]
         buyer: Option<&'a domain::buyer::Buyer>,
@@ -119,7 +131,6 @@ pub fn details_json(order: &Order) -> String {
     let details = Details {
         row: OrderRow::of(order),
         items: order.terms.receipt_lines(),
-        amount_refunded: domain::money::amount_text(order.amount_refunded, &order.terms.currency_id),
         events: &order.events,
         buyer: order.terms.buyer.as_ref(),
     };

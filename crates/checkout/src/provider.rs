@@ -10,7 +10,10 @@ use domain::order::{Failure, OrderId, OrderStatus, epoch_ms};
 use domain::payment::{ChargeRequest, ProviderError, ProviderPayment};
 use domain::ports::PaymentProvider;
 use domain::validation::FieldErrors;
-use mercadopago::{IdempotencyKey, Identification, Payer, Payment, PaymentCreateRequest, SearchRequest};
+use mercadopago::{
+    AdditionalInfo, AdditionalInfoItem, AdditionalInfoPayer, Address, IdempotencyKey, Identification, Payer, Payment,
+    PaymentCreateRequest, Phone, ReceiverAddress, SearchRequest, Shipments,
+};
 use secrecy::SecretString;
 
 use crate::secrets::{Secrets, SecretsCache, SecretsError};
@@ -69,6 +72,7 @@ impl MercadoPago {
     /// The `POST /v1/payments` body for a charge.
     fn create_request(&self, charge: &ChargeRequest<'_>) -> PaymentCreateRequest {
         let (order, request) = (charge.order, charge.request);
+        let buyer = order.terms.buyer.as_ref();
         PaymentCreateRequest {
             transaction_amount: order.terms.amount,
             token: request.token.expose().to_owned(),
@@ -81,7 +85,8 @@ impl MercadoPago {
                     .payer_identification
                     .as_ref()
                     .map(|(kind, number)| Identification { kind: Some(kind.clone()), number: Some(number.clone()) }),
-                ..Payer::default()
+                first_name: buyer.and_then(|b| b.first_name.clone()),
+                last_name: buyer.and_then(|b| b.last_name.clone()),
             },
             description: Some(charge.description.to_owned()),
             external_reference: Some(order.order_id.to_string()),
@@ -90,8 +95,51 @@ impl MercadoPago {
             metadata: Some(serde_json::json!({ "order_id": order.order_id })),
             capture: None,
             binary_mode: None,
+            additional_info: Some(additional_info(charge)),
         }
     }
+}
+
+/// `additional_info` from what the order knows: its lines (names in the buyer's language,
+/// categories from the catalog) and, as far as the catalog collects them, the buyer's name,
+/// phone and shipping address (also sent as the payer's address: the only address we have).
+pub fn additional_info(charge: &ChargeRequest<'_>) -> AdditionalInfo {
+    let buyer = charge.order.terms.buyer.as_ref();
+    let items = charge
+        .items
+        .iter()
+        .map(|item| AdditionalInfoItem {
+            id: item.sku.clone(),
+            title: item.title.clone(),
+            description: Some(item.description.clone()).filter(|d| !d.is_empty()),
+            category_id: item.category_id.clone(),
+            quantity: item.quantity,
+            unit_price: item.unit_price,
+        })
+        .collect();
+    let shipping = buyer.and_then(|b| b.shipping_address.as_ref());
+    let payer = buyer.map(|b| AdditionalInfoPayer {
+        first_name: b.first_name.clone(),
+        last_name: b.last_name.clone(),
+        phone: b.phone.as_ref().map(|p| Phone { area_code: None, number: p.number.clone() }),
+        address: shipping.map(|a| Address {
+            zip_code: a.zip_code.clone(),
+            street_name: a.street_name.clone(),
+            street_number: a.street_number.clone(),
+        }),
+    });
+    let shipments = shipping.map(|a| Shipments {
+        receiver_address: ReceiverAddress {
+            zip_code: a.zip_code.clone(),
+            state_name: a.state_name.clone(),
+            city_name: a.city_name.clone(),
+            street_name: a.street_name.clone(),
+            street_number: a.street_number.clone(),
+            floor: a.floor.clone(),
+            apartment: a.apartment.clone(),
+        },
+    });
+    AdditionalInfo { items, payer, shipments }
 }
 
 /// The domain's view of a Mercado Pago payment.

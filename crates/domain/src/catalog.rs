@@ -41,6 +41,10 @@ pub struct Product {
     pub name: Localized,
     /// Short description.
     pub description: Localized,
+    /// Mercado Pago's category for risk scoring (`additional_info.items[].category_id`): a tag
+    /// such as `home` or `others`, or a Mercado Libre category code (`MLA1234`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category_id: Option<String>,
 }
 
 /// The whole catalog file.
@@ -189,6 +193,11 @@ impl Catalog {
             if p.max_quantity == 0 {
                 return invalid(format!("{}: max_quantity must be at least 1", p.sku));
             }
+            // Our choice: Mercado Pago's tags (`video games`) and Mercado Libre codes fit in 64.
+            if p.category_id.as_deref().is_some_and(|c| c.is_empty() || c.len() > 64 || c.chars().any(char::is_control))
+            {
+                return invalid(format!("{}: category_id must be 1 to 64 characters", p.sku));
+            }
         }
         Ok(())
     }
@@ -298,6 +307,10 @@ mod tests {
         assert!(matches!(Catalog::from_json("{}"), Err(CatalogError::Parse(_))));
         let unknown = good.replacen("\"ARS\"", "\"ZZZ\"", 1);
         assert!(matches!(Catalog::from_json(&unknown), Err(CatalogError::Invalid(m)) if m.contains("ISO 4217")));
+        let no_category = good.replacen("\"category_id\": \"home\"", "\"category_id\": \"\"", 1);
+        assert!(matches!(Catalog::from_json(&no_category), Err(CatalogError::Invalid(m)) if m.contains("category_id")));
+        let catalog = Catalog::from_json(good).expect("built-in");
+        assert_eq!(catalog.product("mate-calabaza").and_then(|p| p.category_id.as_deref()), Some("home"));
     }
 
     /// The built-in catalog in another currency, with whole prices (`"7250.50"` → `"7250"`).

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use crate::catalog::{Catalog, LineRequest, PricedOrder};
 use crate::messages::Lang;
 use crate::order::{Begin, NewOrder, Order, OrderStatus};
-use crate::payment::{ChargeRequest, ProviderError};
+use crate::payment::{ChargeItem, ChargeRequest, ProviderError};
 use crate::ports::{OrderEvents, OrderRepository, PaymentProvider, StoreError};
 use crate::settle::{self, SettleError, Settled};
 use crate::validation::{FieldErrors, PaymentRequest};
@@ -149,7 +149,15 @@ impl<R: OrderRepository, E: OrderEvents, P: PaymentProvider> Checkout<'_, R, E, 
     ) -> Result<Order, PayError> {
         let description = description(self.catalog, priced, order.terms.lang);
         let statement_descriptor = self.catalog.statement_descriptor.as_deref();
-        let charge = ChargeRequest { order, request, description: &description, statement_descriptor, idempotency_key };
+        let items = charge_items(self.catalog, order);
+        let charge = ChargeRequest {
+            order,
+            request,
+            description: &description,
+            statement_descriptor,
+            idempotency_key,
+            items: &items,
+        };
         match self.provider.create_payment(&charge).await {
             Ok(payment) => {
                 let settled = match settle::settle(self.orders, self.events, order, &payment).await {
@@ -208,6 +216,29 @@ pub fn description(catalog: &Catalog, priced: &PricedOrder, lang: Lang) -> Strin
         text.truncate(cut);
     }
     text
+}
+
+/// The order's lines for the provider's risk scoring: each product's name, description and
+/// category from the current catalog in the buyer's language (the SKU when the product is gone),
+/// with the quantity and unit price the order was priced at.
+pub fn charge_items(catalog: &Catalog, order: &Order) -> Vec<ChargeItem> {
+    let lang = order.terms.lang;
+    order
+        .terms
+        .lines
+        .iter()
+        .map(|line| {
+            let product = catalog.product(&line.sku);
+            ChargeItem {
+                sku: line.sku.clone(),
+                title: product.map_or_else(|| line.name.clone(), |p| p.name.get(lang).to_owned()),
+                description: product.map(|p| p.description.get(lang).to_owned()).unwrap_or_default(),
+                category_id: product.and_then(|p| p.category_id.clone()),
+                quantity: line.quantity,
+                unit_price: line.unit_price,
+            }
+        })
+        .collect()
 }
 
 /// SHA-256 (hex) over the normalized request (everything but the language; the e-mail

@@ -24,6 +24,25 @@ pub struct ChargeRequest<'a> {
     pub statement_descriptor: Option<&'a str>,
     /// The request's `Idempotency-Key`, passed through to the provider.
     pub idempotency_key: &'a str,
+    /// The lines as the provider's risk scoring reads them (names in the buyer's language).
+    pub items: &'a [ChargeItem],
+}
+
+/// One line of the order for the provider's risk scoring (`additional_info.items`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChargeItem {
+    /// SKU.
+    pub sku: String,
+    /// The product's name in the buyer's language.
+    pub title: String,
+    /// Its description in that language.
+    pub description: String,
+    /// Its category (`catalog.json` `category_id`), if the catalog gives one.
+    pub category_id: Option<String>,
+    /// Units.
+    pub quantity: u32,
+    /// Price of one unit, in currency units.
+    pub unit_price: Decimal,
 }
 
 /// A payment, with what settling needs.

@@ -35,6 +35,7 @@ pub use client::{
 };
 pub use error::{ApiErrorBody, Cause, Error};
 pub use types::{
-    CardSummary, Identification, Paging, Payer, Payment, PaymentCreateRequest, PaymentStatus, Refund, RefundRequest,
-    SearchRequest, SearchResponse, TransactionDetails, parse_date,
+    AdditionalInfo, AdditionalInfoItem, AdditionalInfoPayer, Address, CardSummary, Identification, Paging, Payer,
+    Payment, PaymentCreateRequest, PaymentStatus, Phone, ReceiverAddress, Refund, RefundRequest, SearchRequest,
+    SearchResponse, Shipments, TransactionDetails, parse_date,
 };

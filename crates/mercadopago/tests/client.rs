@@ -57,6 +57,7 @@ fn request(token: &str) -> PaymentCreateRequest {
         metadata: None,
         capture: None,
         binary_mode: None,
+        additional_info: None,
     }
 }
 
