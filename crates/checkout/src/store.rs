@@ -563,24 +563,7 @@ impl OrderRepository for OrderStore {
     }
 
     async fn claim_paid_event(&self, order_id: &OrderId, lease: Duration) -> Result<bool, StoreError> {
-        let now = OffsetDateTime::now_utc();
-        let result = self
-            .update(order_id)
-            .update_expression("SET paid_event = :claimed, paid_event_claim_until = :until, paid_event_claim = :token")
-            .condition_expression("paid_event = :due OR (paid_event = :claimed AND paid_event_claim_until < :now)")
-            .expression_attribute_values(":claimed", s(PaidEventState::Claimed.as_str()))
-            .expression_attribute_values(":token", s(uuid::Uuid::new_v4().to_string()))
-            .expression_attribute_values(":due", s(PaidEventState::Due.as_str()))
-            .expression_attribute_values(":until", n(lease_until_ms(now, lease)))
-            .expression_attribute_values(":now", n(epoch_ms(now)))
-            .return_values(ReturnValue::None)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(false),
-            Err(e) => Err(dynamo(e)),
-        }
+        self.claim_delivery(order_id, &Delivery::paid(), lease).await
     }
 
     async fn mark_paid_event_published(&self, order_id: &OrderId, message_id: &str) -> Result<(), StoreError> {
@@ -598,28 +581,7 @@ impl OrderRepository for OrderStore {
     }
 
     async fn claim_event(&self, order_id: &OrderId, index: usize, lease: Duration) -> Result<bool, StoreError> {
-        let now = OffsetDateTime::now_utc();
-        let result = self
-            .update(order_id)
-            .update_expression(format!(
-                "SET events[{index}].delivery = :claimed, events[{index}].claim_until = :until, events[{index}].claim = :token"
-            ))
-            .condition_expression(format!(
-                "events[{index}].delivery = :due OR (events[{index}].delivery = :claimed AND events[{index}].claim_until < :now)"
-            ))
-            .expression_attribute_values(":claimed", s(PaidEventState::Claimed.as_str()))
-            .expression_attribute_values(":token", s(uuid::Uuid::new_v4().to_string()))
-            .expression_attribute_values(":due", s(PaidEventState::Due.as_str()))
-            .expression_attribute_values(":until", n(lease_until_ms(now, lease)))
-            .expression_attribute_values(":now", n(epoch_ms(now)))
-            .return_values(ReturnValue::None)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(false),
-            Err(e) => Err(dynamo(e)),
-        }
+        self.claim_delivery(order_id, &Delivery::event(index), lease).await
     }
 
     async fn mark_event_published(&self, order_id: &OrderId, index: usize, message_id: &str) -> Result<(), StoreError> {
@@ -639,30 +601,75 @@ impl OrderRepository for OrderStore {
     }
 
     async fn release_event(&self, order_id: &OrderId, index: usize) -> Result<(), StoreError> {
-        self.update(order_id)
-            .update_expression(format!(
-                "SET events[{index}].delivery = :due REMOVE events[{index}].claim_until, events[{index}].claim"
-            ))
-            .condition_expression(format!("events[{index}].delivery = :claimed"))
-            .expression_attribute_values(":due", s(PaidEventState::Due.as_str()))
-            .expression_attribute_values(":claimed", s(PaidEventState::Claimed.as_str()))
-            .return_values(ReturnValue::None)
-            .send()
-            .await
-            .map(|_| ())
-            .or_else(|e| {
-                if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) {
-                    Ok(())
-                } else {
-                    Err(dynamo(e))
-                }
-            })
+        self.release_delivery(order_id, &Delivery::event(index)).await
     }
 
     async fn release_paid_event(&self, order_id: &OrderId) -> Result<(), StoreError> {
+        self.release_delivery(order_id, &Delivery::paid()).await
+    }
+}
+
+/// Where an event's publication state lives on the order item: "order paid" in top-level
+/// attributes, an event after payment in its element of the `events` list. Claims and releases
+/// are the same conditional writes on either.
+struct Delivery {
+    /// `due`, `claimed` or `published`.
+    state: String,
+    /// End of the claim's lease, epoch ms.
+    claim_until: String,
+    /// The claim holder's token.
+    claim: String,
+}
+
+impl Delivery {
+    fn paid() -> Delivery {
+        Delivery {
+            state: "paid_event".into(),
+            claim_until: "paid_event_claim_until".into(),
+            claim: "paid_event_claim".into(),
+        }
+    }
+
+    fn event(index: usize) -> Delivery {
+        Delivery {
+            state: format!("events[{index}].delivery"),
+            claim_until: format!("events[{index}].claim_until"),
+            claim: format!("events[{index}].claim"),
+        }
+    }
+}
+
+impl OrderStore {
+    /// Claims a delivery for `lease`: true for exactly one caller while it is due or the last
+    /// claim ran out.
+    async fn claim_delivery(&self, order_id: &OrderId, d: &Delivery, lease: Duration) -> Result<bool, StoreError> {
+        let now = OffsetDateTime::now_utc();
+        let (state, until, claim) = (&d.state, &d.claim_until, &d.claim);
+        let result = self
+            .update(order_id)
+            .update_expression(format!("SET {state} = :claimed, {until} = :until, {claim} = :token"))
+            .condition_expression(format!("{state} = :due OR ({state} = :claimed AND {until} < :now)"))
+            .expression_attribute_values(":claimed", s(PaidEventState::Claimed.as_str()))
+            .expression_attribute_values(":token", s(uuid::Uuid::new_v4().to_string()))
+            .expression_attribute_values(":due", s(PaidEventState::Due.as_str()))
+            .expression_attribute_values(":until", n(lease_until_ms(now, lease)))
+            .expression_attribute_values(":now", n(epoch_ms(now)))
+            .return_values(ReturnValue::None)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(false),
+            Err(e) => Err(dynamo(e)),
+        }
+    }
+
+    /// Gives a claimed delivery back (due again); nothing when it is not claimed.
+    async fn release_delivery(&self, order_id: &OrderId, d: &Delivery) -> Result<(), StoreError> {
+        let (state, until, claim) = (&d.state, &d.claim_until, &d.claim);
         self.update(order_id)
-            .update_expression("SET paid_event = :due REMOVE paid_event_claim_until, paid_event_claim")
-            .condition_expression("paid_event = :claimed")
+            .update_expression(format!("SET {state} = :due REMOVE {until}, {claim}"))
+            .condition_expression(format!("{state} = :claimed"))
             .expression_attribute_values(":due", s(PaidEventState::Due.as_str()))
             .expression_attribute_values(":claimed", s(PaidEventState::Claimed.as_str()))
             .return_values(ReturnValue::None)
