@@ -50,6 +50,24 @@ where
     StoreError::Unavailable(Box::new(SdkFailure::new(e)))
 }
 
+/// The order a conditional `UpdateItem` (returning `ALL_NEW`) left, `None` when its condition
+/// failed (no such order, or it no longer qualifies).
+fn updated_or_none<R>(
+    result: Result<
+        aws_sdk_dynamodb::operation::update_item::UpdateItemOutput,
+        aws_sdk_dynamodb::error::SdkError<UpdateItemError, R>,
+    >,
+) -> Result<Option<Order>, StoreError>
+where
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match result {
+        Ok(out) => from_attributes(out.attributes),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(None),
+        Err(e) => Err(dynamo(e)),
+    }
+}
+
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())
 }
@@ -195,11 +213,7 @@ impl OrderStore {
             .expression_attribute_values(":now", s(rfc3339(OffsetDateTime::now_utc())))
             .send()
             .await;
-        match result {
-            Ok(out) => from_attributes(out.attributes),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(None),
-            Err(e) => Err(dynamo(e)),
-        }
+        updated_or_none(result)
     }
 
     /// Every order in the table, read with a paginated, consistent `Scan` filtered on
@@ -367,11 +381,7 @@ impl OrderRepository for OrderStore {
             .expression_attribute_values(":one", n(1))
             .send()
             .await;
-        match result {
-            Ok(out) => from_attributes(out.attributes),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(None),
-            Err(e) => Err(dynamo(e)),
-        }
+        updated_or_none(result)
     }
 
     async fn release_attempt(&self, order_id: &OrderId) -> Result<(), StoreError> {
@@ -555,11 +565,7 @@ impl OrderRepository for OrderStore {
             .expression_attribute_values(":now_ms", n(epoch_ms(OffsetDateTime::now_utc())))
             .send()
             .await;
-        match result {
-            Ok(out) => from_attributes(out.attributes),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(None),
-            Err(e) => Err(dynamo(e)),
-        }
+        updated_or_none(result)
     }
 
     async fn claim_paid_event(&self, order_id: &OrderId, lease: Duration) -> Result<bool, StoreError> {
