@@ -3,7 +3,14 @@
 use std::fmt;
 use std::time::Duration;
 
+use rust_decimal::Decimal;
+
 use crate::site::SiteId;
+
+/// Default [`SandboxConfig::challenge_expiry`]: 300 s.
+pub const DEFAULT_CHALLENGE_EXPIRY: Duration = Duration::from_secs(300);
+/// Default [`SandboxConfig::high_risk_amount`]: 5000 in the site's currency.
+pub const DEFAULT_HIGH_RISK_AMOUNT: Decimal = Decimal::from_parts(5000, 0, 0, false, 0);
 
 /// Unit of the `ts` part of `x-signature`. Mercado Pago's docs say milliseconds while its payment
 /// example and the official SDK validators use seconds
@@ -80,6 +87,20 @@ pub struct SandboxConfig {
     pub webhook_ts_unit: TsUnit,
     /// How long a card token can be used (Mercado Pago: 7 days, docs/mercadopago.md#card-tokens).
     pub card_token_ttl: Duration,
+    /// Origin of the 3-D Secure ACS stand-in (`http://localhost:8181`, no trailing slash); the
+    /// challenge URL is `<acs_url>/acs/challenge`. `None` (the default) derives it from the
+    /// address the sandbox listens on, with host `localhost` instead of `127.0.0.1`, so the ACS
+    /// page is on another origin than the sandbox, as an issuer's ACS is (our choice).
+    pub acs_url: Option<String>,
+    /// How long a 3-D Secure challenge stays `pending/pending_challenge` before it becomes
+    /// `cancelled/expired` (default 300 s: Mercado Pago gives the buyer "about 5 minutes",
+    /// <https://www.mercadopago.com.br/developers/en/docs/checkout-api-payments/how-tos/integrate-3ds>;
+    /// cancelling at that point instead of after 24 h is our choice).
+    pub challenge_expiry: Duration,
+    /// Risk rule (our choice, not Mercado Pago's): a card payment created without the
+    /// `X-meli-session-id` header whose `transaction_amount` is at least this much (in the site's
+    /// currency) is `rejected/cc_rejected_high_risk`. `None` switches the rule off. Default 5000.
+    pub high_risk_amount: Option<Decimal>,
 }
 
 impl Default for SandboxConfig {
@@ -95,6 +116,9 @@ impl Default for SandboxConfig {
             webhook_retry: WebhookRetry::default(),
             webhook_ts_unit: TsUnit::Seconds,
             card_token_ttl: Duration::from_secs(7 * 24 * 3600),
+            acs_url: None,
+            challenge_expiry: DEFAULT_CHALLENGE_EXPIRY,
+            high_risk_amount: Some(DEFAULT_HIGH_RISK_AMOUNT),
         }
     }
 }
@@ -132,6 +156,9 @@ impl fmt::Debug for SandboxConfig {
             .field("webhook_retry", &self.webhook_retry)
             .field("webhook_ts_unit", &self.webhook_ts_unit)
             .field("card_token_ttl", &self.card_token_ttl)
+            .field("acs_url", &self.acs_url)
+            .field("challenge_expiry", &self.challenge_expiry)
+            .field("high_risk_amount", &self.high_risk_amount)
             .finish()
     }
 }

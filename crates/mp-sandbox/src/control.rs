@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::MpError;
 use crate::faults::{Fault, FaultRule};
 use crate::model::Payment;
-use crate::state::{RecordedRequest, SettleError, State};
+use crate::state::{ChallengeError, RecordedRequest, SettleError, State};
 use crate::webhooks::{self, Delivery, Signing};
 
 /// A webhook to send once, without retries, possibly wrong on purpose.
@@ -67,6 +67,20 @@ pub enum Settlement {
     Rejected,
 }
 
+/// How a 3-D Secure challenge ends, for [`Control::complete_challenge`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChallengeResult {
+    /// The buyer confirms, as with the ACS page's Confirm: the "Successful Challenge" card
+    /// (5483 9281 6457 4623) is approved, the "Unauthorized Challenge" card (5361 9568 0611 7557)
+    /// is `rejected/cc_rejected_3ds_challenge` (inferred from the cards' names,
+    /// <https://www.mercadopago.com.br/developers/en/docs/checkout-api-payments/how-tos/integrate-3ds>).
+    Success,
+    /// The challenge fails (the ACS page's Cancel): `rejected/cc_rejected_3ds_challenge` for
+    /// any card (our choice for Cancel).
+    Failure,
+}
+
 /// Errors of control operations.
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
@@ -79,6 +93,12 @@ pub enum ControlError {
     /// Nowhere to send a webhook.
     #[error("no notification URL: pass one or configure a default")]
     NoUrl,
+    /// The payment was created without a 3-D Secure challenge.
+    #[error("payment has no 3-D Secure challenge")]
+    NoChallenge,
+    /// The challenge has already ended (completed, failed or expired); the payment's status.
+    #[error("the 3-D Secure challenge has already ended: payment is {0}")]
+    ChallengeEnded(String),
 }
 
 /// A cheap, cloneable handle on a running sandbox.
@@ -122,6 +142,30 @@ impl Control {
         })?;
         webhooks::payment_event(&self.state, &payment, "payment.updated");
         Ok(payment)
+    }
+
+    /// Ends a payment's pending 3-D Secure challenge as the ACS page's Confirm (`Success`) or
+    /// Cancel (`Failure`) would, and sends the `payment.updated` webhook.
+    ///
+    /// # Errors
+    /// [`ControlError::NotFound`] for an unknown payment, [`ControlError::NoChallenge`] for a
+    /// payment made without a challenge, [`ControlError::ChallengeEnded`] when the challenge was
+    /// already completed or has expired (a challenge is settled once).
+    pub fn complete_challenge(&self, id: u64, result: ChallengeResult) -> Result<Payment, ControlError> {
+        let outcome = self.state.lock().complete_challenge(id, result == ChallengeResult::Success);
+        let payment = outcome.map_err(|e| match e {
+            ChallengeError::NotFound => ControlError::NotFound,
+            ChallengeError::NoChallenge => ControlError::NoChallenge,
+            ChallengeError::Ended(status) => ControlError::ChallengeEnded(status),
+        })?;
+        webhooks::payment_event(&self.state, &payment, "payment.updated");
+        Ok(payment)
+    }
+
+    /// The origin of the 3-D Secure ACS stand-in (`http://localhost:<port>` by default); the
+    /// challenge URL is `<origin>/acs/challenge`.
+    pub fn acs_origin(&self) -> &str {
+        &self.state.acs_origin
     }
 
     /// Sets any status (a chargeback, say) and sends the webhook.

@@ -6,7 +6,9 @@
 //! HMAC-signed webhooks with retries. Test outcomes come from the cardholder-name codes
 //! ([`scenario::SCENARIOS`]). A control API (`/__sandbox/...`, or [`Control`] in-process) settles
 //! pending payments, injects faults, lists received requests, forges webhooks and rotates the
-//! access token. `/js/v2` serves a MercadoPago.js v2 stand-in with the real SDK's `cardForm` API.
+//! access token. `/js/v2` serves a MercadoPago.js v2 stand-in with the real SDK's `cardForm` API,
+//! `/v2/security.js` a stand-in of the device script, and `/acs/challenge` (on the ACS origin,
+//! [`Sandbox::acs_url`]) a 3-D Secure challenge page ([`three_ds`]).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -39,14 +41,15 @@ mod routes;
 pub mod scenario;
 pub mod site;
 mod state;
+pub mod three_ds;
 mod validate;
 mod webhooks;
 
-pub use config::{SandboxConfig, TsUnit, WebhookRetry};
-pub use control::{Control, ControlError, ForgedResult, ForgedWebhook, Settlement};
+pub use config::{DEFAULT_CHALLENGE_EXPIRY, DEFAULT_HIGH_RISK_AMOUNT, SandboxConfig, TsUnit, WebhookRetry};
+pub use control::{ChallengeResult, Control, ControlError, ForgedResult, ForgedWebhook, Settlement};
 pub use error::{Cause, MpError};
 pub use faults::{Fault, FaultKind};
-pub use model::{CardToken, Notification, Payment, Refund};
+pub use model::{CardToken, Notification, Payment, Refund, ThreeDsInfo};
 pub use state::RecordedRequest;
 pub use webhooks::{Attempt, Delivery, sign as sign_webhook};
 
@@ -74,7 +77,9 @@ impl Sandbox {
     pub async fn bind(addr: SocketAddr, config: SandboxConfig) -> std::io::Result<Sandbox> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        let state = Arc::new(state::State::new(config));
+        let acs_origin =
+            config.acs_url.as_deref().map_or_else(|| default_acs_origin(addr), |u| u.trim_end_matches('/').to_owned());
+        let state = Arc::new(state::State::new(config, acs_origin));
         let app = routes::router(Arc::clone(&state));
         let (shutdown, shutdown_rx) = watch::channel(false);
         let accept_loop = tokio::spawn(async move {
@@ -123,6 +128,13 @@ impl Sandbox {
         &self.base_url
     }
 
+    /// The origin of the 3-D Secure ACS stand-in, no trailing slash: `SandboxConfig::acs_url`, or
+    /// by default the sandbox's own address with host `localhost` (`http://localhost:<port>`),
+    /// another origin than [`Sandbox::base_url`] served by the same server.
+    pub fn acs_url(&self) -> &str {
+        &self.control.state.acs_origin
+    }
+
     /// The address it listens on.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
@@ -131,6 +143,16 @@ impl Sandbox {
     /// The control handle (cloneable, usable from other tasks).
     pub fn control(&self) -> &Control {
         &self.control
+    }
+}
+
+/// `http://localhost:<port>` for a loopback or unspecified address (so the ACS is another
+/// origin than `http://127.0.0.1:<port>`: our choice), `http://<addr>` otherwise.
+fn default_acs_origin(addr: SocketAddr) -> String {
+    if addr.ip().is_loopback() || addr.ip().is_unspecified() {
+        format!("http://localhost:{}", addr.port())
+    } else {
+        format!("http://{addr}")
     }
 }
 

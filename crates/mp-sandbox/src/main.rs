@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::Parser;
 use mp_sandbox::site::SiteId;
 use mp_sandbox::{Sandbox, SandboxConfig, TsUnit, WebhookRetry};
+use rust_decimal::Decimal;
 
 /// Offline stand-in for the Mercado Pago API: card tokens, payments, refunds, payment methods,
 /// signed webhooks, fault injection, and a MercadoPago.js v2 stand-in at /js/v2.
@@ -69,6 +70,36 @@ struct Args {
     /// How long a card token stays usable, in seconds (Mercado Pago: 7 days).
     #[arg(long, env = "MP_SANDBOX_CARD_TOKEN_TTL_SECS", default_value_t = 7 * 24 * 3600)]
     card_token_ttl_secs: u64,
+
+    /// Origin of the 3-D Secure ACS stand-in (challenge URL: <origin>/acs/challenge). Default: the
+    /// listen address with host `localhost` instead of `127.0.0.1` (another origin, same server).
+    #[arg(long, env = "MP_SANDBOX_ACS_URL")]
+    acs_url: Option<String>,
+
+    /// Seconds before an unfinished 3-D Secure challenge becomes cancelled/expired.
+    #[arg(long, env = "MP_SANDBOX_CHALLENGE_EXPIRY_SECS", default_value_t = 300)]
+    challenge_expiry_secs: u64,
+
+    /// Risk rule: payments without the X-meli-session-id header (device id) of at least this
+    /// amount are rejected/cc_rejected_high_risk. `off` (or 0) disables the rule.
+    #[arg(long, env = "MP_SANDBOX_HIGH_RISK_AMOUNT", default_value = "5000", value_parser = parse_high_risk_amount)]
+    high_risk_amount: HighRiskAmount,
+}
+
+/// `--high-risk-amount`: a positive amount, or `off`/`0` for no risk rule.
+#[derive(Debug, Clone, Copy)]
+struct HighRiskAmount(Option<Decimal>);
+
+fn parse_high_risk_amount(s: &str) -> Result<HighRiskAmount, String> {
+    let s = s.trim();
+    if s.eq_ignore_ascii_case("off") || s.eq_ignore_ascii_case("none") {
+        return Ok(HighRiskAmount(None));
+    }
+    let amount: Decimal = s.parse().map_err(|_| format!("{s:?} is not an amount or `off`"))?;
+    if amount.is_sign_negative() {
+        return Err(format!("{s:?}: the amount cannot be negative"));
+    }
+    Ok(HighRiskAmount(if amount.is_zero() { None } else { Some(amount) }))
 }
 
 #[tokio::main]
@@ -94,13 +125,39 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
         webhook_ts_unit: args.webhook_ts_unit,
         card_token_ttl: Duration::from_secs(args.card_token_ttl_secs),
+        acs_url: args.acs_url.filter(|u| !u.trim().is_empty()),
+        challenge_expiry: Duration::from_secs(args.challenge_expiry_secs),
+        high_risk_amount: args.high_risk_amount.0,
         ..SandboxConfig::default()
     };
     tracing::info!(?config, "starting");
     let sandbox = Sandbox::bind(args.listen, config).await?;
-    tracing::info!(url = sandbox.base_url(), "mp-sandbox listening");
+    tracing::info!(url = sandbox.base_url(), acs = sandbox.acs_url(), "mp-sandbox listening");
     tokio::signal::ctrl_c().await?;
     tracing::info!("stopping");
     drop(sandbox);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn high_risk_amount_parses_amounts_and_off() {
+        assert_eq!(parse_high_risk_amount("5000").map(|a| a.0), Ok(Some(Decimal::new(5000, 0))));
+        assert_eq!(parse_high_risk_amount("2500.50").map(|a| a.0), Ok(Some(Decimal::new(250050, 2))));
+        assert_eq!(parse_high_risk_amount("off").map(|a| a.0), Ok(None));
+        assert_eq!(parse_high_risk_amount("0").map(|a| a.0), Ok(None));
+        assert!(parse_high_risk_amount("-1").is_err());
+        assert!(parse_high_risk_amount("lots").is_err());
+    }
+
+    #[test]
+    fn defaults_match_the_library() {
+        let args = Args::parse_from(["mp-sandbox"]);
+        assert_eq!(args.high_risk_amount.0, mp_sandbox::SandboxConfig::default().high_risk_amount);
+        assert_eq!(Duration::from_secs(args.challenge_expiry_secs), mp_sandbox::DEFAULT_CHALLENGE_EXPIRY);
+        assert_eq!(args.acs_url, None);
+    }
 }

@@ -31,19 +31,35 @@ pub struct Identification {
     pub number: Option<String>,
 }
 
+/// `payer.phone` (Mercado Pago's recordings carry it with null members; so does the sandbox).
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct Phone {
+    /// Area code.
+    pub area_code: Option<String>,
+    /// Number.
+    pub number: Option<String>,
+    /// Extension.
+    pub extension: Option<String>,
+}
+
 /// `payer` of a payment. `email` and `identification` are only returned when the payment is
 /// approved, refunded or charged back (docs/mercadopago.md#the-payment-resource).
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]
 pub struct Payer {
-    /// Payer id (null for guests).
-    pub id: Option<String>,
     /// `customer` or `guest`.
     #[serde(rename = "type")]
     pub kind: Option<String>,
+    /// Payer id, a numeric string as in Mercado Pago's recordings (sdk-java `payment_base.json`);
+    /// the sandbox derives a stable one from the e-mail (our choice).
+    pub id: Option<String>,
+    /// Null (the recordings' value).
+    pub operator_id: Option<String>,
     /// E-mail.
     pub email: Option<String>,
     /// Identification document.
     pub identification: Identification,
+    /// Phone (null members).
+    pub phone: Phone,
     /// First name.
     pub first_name: Option<String>,
     /// Last name.
@@ -101,6 +117,12 @@ pub struct TransactionDetails {
     pub external_resource_url: Option<String>,
     /// Null for cards.
     pub financial_institution: Option<String>,
+    /// Null for cards.
+    pub payment_method_reference_id: Option<String>,
+    /// Null for cards.
+    pub payable_deferral_period: Option<String>,
+    /// Null (the acquirer's reference is not simulated).
+    pub acquirer_reference: Option<String>,
 }
 
 /// One entry of `fee_details`.
@@ -144,6 +166,8 @@ pub struct Refund {
     pub source: Value,
     /// Creation date.
     pub date_created: String,
+    /// Null (as in Mercado Pago's recording, sdk-php `payment_refund.json`).
+    pub expiration_date: Option<String>,
     /// Always null here.
     pub unique_sequence_number: Option<String>,
     /// `standard`.
@@ -160,6 +184,8 @@ pub struct Refund {
     /// Same as `amount`.
     #[serde(with = "rust_decimal::serde::float")]
     pub amount_refunded_to_payer: Decimal,
+    /// Null (as in Mercado Pago's recording).
+    pub additional_data: Option<Value>,
     /// Empty.
     pub partition_details: Vec<Value>,
 }
@@ -202,16 +228,44 @@ pub struct Payment {
     pub description: Option<String>,
     /// Always false in the sandbox.
     pub live_mode: bool,
+    /// Null (deprecated).
+    pub sponsor_id: Option<String>,
     /// Six digits, for approved and authorized payments.
     pub authorization_code: Option<String>,
+    /// Null (or `payment_in_flow` on Mercado Pago).
+    pub money_release_schema: Option<String>,
+    /// 0.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub taxes_amount: Decimal,
+    /// Null.
+    pub counter_currency: Option<Value>,
+    /// 0.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub shipping_amount: Decimal,
+    /// Null.
+    pub pos_id: Option<String>,
+    /// Null.
+    pub store_id: Option<String>,
+    /// Null.
+    pub integrator_id: Option<String>,
+    /// Null.
+    pub platform_id: Option<String>,
+    /// Null.
+    pub corporation_id: Option<String>,
     /// The seller's user id.
     pub collector_id: u64,
     /// The payer (see [`Payer`] for what is hidden when).
     pub payer: Payer,
+    /// Null.
+    pub marketplace_owner: Option<u64>,
     /// As sent (an object).
     pub metadata: Value,
+    /// `{}` (Mercado Pago's internal data is not simulated).
+    pub internal_metadata: Value,
     /// As sent.
     pub additional_info: Value,
+    /// `{}` (no merchant order).
+    pub order: Value,
     /// As sent.
     pub external_reference: Option<String>,
     /// Amount charged.
@@ -223,12 +277,18 @@ pub struct Payment {
     /// 0.
     #[serde(with = "rust_decimal::serde::float")]
     pub coupon_amount: Decimal,
+    /// Null.
+    pub differential_pricing_id: Option<u64>,
+    /// Null.
+    pub deduction_schema: Option<String>,
     /// Installment count.
     pub installments: u32,
     /// Amounts breakdown.
     pub transaction_details: TransactionDetails,
     /// Fees (approved payments only).
     pub fee_details: Vec<FeeDetail>,
+    /// Empty.
+    pub charges_details: Vec<Value>,
     /// Whether the amount was captured.
     pub captured: bool,
     /// As sent (default false).
@@ -244,7 +304,29 @@ pub struct Payment {
     /// `aggregator`.
     pub processing_mode: &'static str,
     /// Null.
+    pub merchant_account_id: Option<String>,
+    /// Null.
+    pub merchant_number: Option<String>,
+    /// Empty.
+    pub acquirer_reconciliation: Vec<Value>,
+    /// `{}` (Mercado Pago's recordings of card payments).
+    pub point_of_interaction: Value,
+    /// Null.
     pub call_for_authorize_id: Option<String>,
+    /// The 3-D Secure challenge, null when there was none (null is inferred: Mercado Pago's
+    /// fixtures always carry it). Kept after the challenge ends, as the SDK fixtures show it on
+    /// an approved payment.
+    pub three_ds_info: Option<ThreeDsInfo>,
+}
+
+/// `three_ds_info` of a payment: where and what to post to start the challenge
+/// (<https://www.mercadopago.com.br/developers/en/docs/checkout-api-payments/how-tos/integrate-3ds>).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ThreeDsInfo {
+    /// The ACS challenge URL: `<acs origin>/acs/challenge` in the sandbox.
+    pub external_resource_url: String,
+    /// The challenge request: base64url JSON without padding.
+    pub creq: String,
 }
 
 /// A card token resource (docs/mercadopago.md#card-tokens).
@@ -252,7 +334,11 @@ pub struct Payment {
 pub struct CardToken {
     /// 32 hex characters.
     pub id: String,
-    /// The public key it was made with.
+    /// Card id, a numeric string as in Mercado Pago's recording (sdk-java
+    /// `card_token_base.json`); random per token here (our choice).
+    pub card_id: Option<String>,
+    /// The public key it was made with (not in Mercado Pago's recordings; kept for the
+    /// sandbox's clients).
     pub public_key: String,
     /// BIN.
     pub first_six_digits: String,

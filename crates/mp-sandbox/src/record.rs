@@ -91,8 +91,8 @@ pub(crate) async fn record(AxState(state): AxState<Arc<State>>, req: Request, ne
         ms = start.elapsed().as_millis() as u64,
         "request"
     );
-    let recorded =
-        method != "OPTIONS" && !["/__sandbox", "/js/", "/secure-fields/"].iter().any(|p| path.starts_with(p));
+    let recorded = method != "OPTIONS"
+        && !["/__sandbox", "/js/", "/secure-fields/", "/acs/assets/", "/v2/"].iter().any(|p| path.starts_with(p));
     if recorded {
         state.lock().record(RecordedRequest {
             seq: 0,

@@ -17,11 +17,12 @@ use crate::config::SandboxConfig;
 use crate::error::MpError;
 use crate::faults::FaultRule;
 use crate::model::{
-    Card, CardToken, Cardholder, FeeDetail, Identification, Payer, Payment, PaymentMethodRef, Refund,
-    TransactionDetails, mp_date,
+    Card, CardToken, Cardholder, FeeDetail, Identification, Payer, Payment, PaymentMethodRef, Phone, Refund,
+    ThreeDsInfo, TransactionDetails, mp_date,
 };
 use crate::scenario::{Outcome, Scenario};
 use crate::site::{SiteInfo, installment_rate};
+use crate::three_ds::{CReq, Challenge, ChallengeCard, ThreeDsMode};
 use crate::validate::{NewCardToken, NewPayment};
 use crate::webhooks::Delivery;
 
@@ -65,10 +66,14 @@ pub(crate) struct StoredToken {
     pub(crate) payment_type_id: &'static str,
     pub(crate) expires_at: OffsetDateTime,
     pub(crate) used: bool,
+    /// What the card does in a 3DS challenge (`None`: not a 3DS test card).
+    pub(crate) challenge_card: Option<ChallengeCard>,
 }
 
 pub(crate) struct StoredPayment {
     pub(crate) resource: Payment,
+    /// The 3DS challenge the payment was created with, if any.
+    pub(crate) challenge: Option<Challenge>,
 }
 
 /// Everything that changes while the sandbox runs.
@@ -83,6 +88,8 @@ pub(crate) struct Inner {
     payments: BTreeMap<u64, StoredPayment>,
     payment_keys: HashMap<String, u64>,
     refund_keys: HashMap<String, (u64, u64)>,
+    /// `acsTransID` → payment id.
+    challenges: HashMap<String, u64>,
     pub(crate) faults: Vec<FaultRule>,
     requests: VecDeque<RecordedRequest>,
     pub(crate) deliveries: Vec<Delivery>,
@@ -91,6 +98,8 @@ pub(crate) struct Inner {
 /// Shared sandbox state.
 pub(crate) struct State {
     pub(crate) config: SandboxConfig,
+    /// Origin of the ACS stand-in (no trailing slash): the configured `acs_url` or the derived one.
+    pub(crate) acs_origin: String,
     inner: Mutex<Inner>,
     pub(crate) http: reqwest::Client,
     pub(crate) shut_down: AtomicBool,
@@ -112,6 +121,7 @@ impl Inner {
             payments: BTreeMap::new(),
             payment_keys: HashMap::new(),
             refund_keys: HashMap::new(),
+            challenges: HashMap::new(),
             faults: Vec::new(),
             requests: VecDeque::new(),
             deliveries: Vec::new(),
@@ -120,11 +130,11 @@ impl Inner {
 }
 
 impl State {
-    pub(crate) fn new(config: SandboxConfig) -> Self {
+    pub(crate) fn new(config: SandboxConfig, acs_origin: String) -> Self {
         // Webhooks may go to https URLs; reqwest needs a process-wide rustls provider.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let inner = Mutex::new(Inner::new(&config));
-        State { config, inner, http: reqwest::Client::new(), shut_down: AtomicBool::new(false) }
+        State { config, acs_origin, inner, http: reqwest::Client::new(), shut_down: AtomicBool::new(false) }
     }
 
     /// Locks the state. A panic while holding the lock cannot leave it half-updated in a way the
@@ -172,6 +182,15 @@ fn touch(p: &mut Payment, at: OffsetDateTime) {
         _ => at,
     };
     p.date_last_updated = mp_date(at);
+}
+
+/// A payer id for an e-mail: nine digits, the same for the same e-mail (our choice; Mercado
+/// Pago's recordings show a numeric string, e.g. `"128185910"` in sdk-java `payment_base.json`).
+fn payer_id(email: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(email.trim().to_ascii_lowercase().as_bytes());
+    let n = digest.iter().take(8).fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
+    (100_000_000 + n % 900_000_000).to_string()
 }
 
 fn authorization_code() -> String {
@@ -258,6 +277,7 @@ impl Inner {
         let number = &card.card_number;
         let resource = CardToken {
             id: id.clone(),
+            card_id: Some(format!("{:012}", uuid::Uuid::new_v4().as_u128() % 1_000_000_000_000)),
             public_key: public_key.to_owned(),
             first_six_digits: number.chars().take(6).collect(),
             expiration_month: card.expiration_month,
@@ -285,6 +305,7 @@ impl Inner {
                 payment_type_id: method.payment_type_id,
                 expires_at: created + ttl,
                 used: false,
+                challenge_card: ChallengeCard::for_number(number),
             },
         );
         Ok(resource)
@@ -292,9 +313,18 @@ impl Inner {
 
     /// `POST /v1/payments`. Returns the payment and whether it was created now (false when the
     /// idempotency key was seen before: the first payment is returned, nothing is charged).
+    ///
+    /// 3-D Secure (<https://www.mercadopago.com.br/developers/en/docs/checkout-api-payments/how-tos/integrate-3ds>):
+    /// with `three_d_secure_mode` `optional` or `mandatory`, a challenge test card gets
+    /// `pending/pending_challenge` and `three_ds_info` (`external_resource_url` =
+    /// `<acs_origin>/acs/challenge`); with `mandatory`, any other card is
+    /// `rejected/cc_rejected_3ds_mandatory` (documented for 5031 7557 3453 0604, our choice for
+    /// the others). Before that, the risk rule (our choice): no device id and an amount of at
+    /// least `config.high_risk_amount` → `rejected/cc_rejected_high_risk`.
     pub(crate) fn create_payment(
         &mut self,
         config: &SandboxConfig,
+        acs_origin: &str,
         idempotency_key: &str,
         req: NewPayment,
     ) -> Result<(Payment, bool), MpError> {
@@ -329,6 +359,23 @@ impl Inner {
         if req.binary_mode && outcome.status == "in_process" {
             outcome = Outcome { status: "rejected", status_detail: "cc_rejected_other_reason" };
         }
+        let risky =
+            req.device_id.is_none() && config.high_risk_amount.is_some_and(|limit| req.transaction_amount >= limit);
+        let mut challenge = None;
+        if risky {
+            outcome = Outcome { status: "rejected", status_detail: "cc_rejected_high_risk" };
+        } else if installments_offered {
+            match (req.three_d_secure_mode, token.challenge_card) {
+                (ThreeDsMode::NotSupported, _) | (ThreeDsMode::Optional, None) => {}
+                (ThreeDsMode::Optional | ThreeDsMode::Mandatory, Some(card)) => {
+                    outcome = Outcome { status: "pending", status_detail: "pending_challenge" };
+                    challenge = Some((CReq::new(), card));
+                }
+                (ThreeDsMode::Mandatory, None) => {
+                    outcome = Outcome { status: "rejected", status_detail: "cc_rejected_3ds_mandatory" };
+                }
+            }
+        }
         let rate = if installments_offered { installment_rate(req.installments) } else { Decimal::ZERO };
         let total_paid = round2(req.transaction_amount * (Decimal::ONE + rate / Decimal::ONE_HUNDRED));
         let installment_amount = round2(total_paid / Decimal::from(req.installments));
@@ -359,11 +406,23 @@ impl Inner {
             currency_id: site.currency_id,
             description: req.description,
             live_mode: false,
+            sponsor_id: None,
             authorization_code: None,
+            money_release_schema: None,
+            taxes_amount: Decimal::ZERO,
+            counter_currency: None,
+            shipping_amount: Decimal::ZERO,
+            pos_id: None,
+            store_id: None,
+            integrator_id: None,
+            platform_id: None,
+            corporation_id: None,
             collector_id: config.user_id,
             payer: Payer {
-                id: None,
                 kind: Some("guest".into()),
+                id: Some(payer_id(&req.payer_email)),
+                operator_id: None,
+                phone: Phone::default(),
                 email: Some(req.payer_email),
                 identification: Identification {
                     kind: req.payer_identification_type,
@@ -373,12 +432,17 @@ impl Inner {
                 last_name: req.payer_last_name,
                 entity_type: None,
             },
+            marketplace_owner: None,
             metadata: req.metadata,
+            internal_metadata: json!({}),
             additional_info: req.additional_info,
+            order: json!({}),
             external_reference: req.external_reference,
             transaction_amount: req.transaction_amount,
             transaction_amount_refunded: Decimal::ZERO,
             coupon_amount: Decimal::ZERO,
+            differential_pricing_id: None,
+            deduction_schema: None,
             installments: req.installments,
             transaction_details: TransactionDetails {
                 net_received_amount: Decimal::ZERO,
@@ -387,8 +451,12 @@ impl Inner {
                 installment_amount,
                 external_resource_url: None,
                 financial_institution: None,
+                payment_method_reference_id: None,
+                payable_deferral_period: None,
+                acquirer_reference: None,
             },
             fee_details: vec![],
+            charges_details: vec![],
             captured: false,
             binary_mode: req.binary_mode,
             statement_descriptor: req.statement_descriptor,
@@ -405,7 +473,12 @@ impl Inner {
             notification_url: req.notification_url,
             refunds: vec![],
             processing_mode: "aggregator",
+            merchant_account_id: None,
+            merchant_number: None,
+            acquirer_reconciliation: vec![],
+            point_of_interaction: json!({}),
             call_for_authorize_id: None,
+            three_ds_info: None,
         };
         if outcome.status == "approved" {
             if req.capture {
@@ -417,13 +490,22 @@ impl Inner {
             }
         }
 
+        let challenge = challenge.map(|(creq, card)| {
+            payment.three_ds_info = Some(ThreeDsInfo {
+                external_resource_url: format!("{}/acs/challenge", acs_origin.trim_end_matches('/')),
+                creq: creq.encode(),
+            });
+            self.challenges.insert(creq.acs_trans_id.clone(), id);
+            Challenge { acs_trans_id: creq.acs_trans_id, card, capture: req.capture }
+        });
+
         if let Some(t) = self.tokens.get_mut(&req.token) {
             t.used = true;
         }
         self.next_payment_id += 1;
         self.payment_keys.insert(idempotency_key.to_owned(), id);
         let view = payment_view(&payment);
-        self.payments.insert(id, StoredPayment { resource: payment });
+        self.payments.insert(id, StoredPayment { resource: payment, challenge });
         Ok((view, true))
     }
 
@@ -451,6 +533,59 @@ impl Inner {
         }
         touch(p, at);
         Ok(payment_view(p))
+    }
+
+    /// The payment a challenge belongs to, by the `acsTransID` of its `creq`.
+    pub(crate) fn payment_for_challenge(&self, acs_trans_id: &str) -> Option<Payment> {
+        let id = self.challenges.get(acs_trans_id)?;
+        self.payments.get(id).map(|p| payment_view(&p.resource))
+    }
+
+    /// Ends a pending 3DS challenge. `confirmed` is the buyer's Confirm: it approves with the
+    /// "Successful Challenge" card (`authorized/pending_capture` when the payment was created
+    /// with `capture: false`) and rejects with `cc_rejected_3ds_challenge` with the
+    /// "Unauthorized Challenge" card (inferred from the cards' names). Not confirming (Cancel,
+    /// a failed challenge) rejects with `cc_rejected_3ds_challenge` (our choice for Cancel).
+    pub(crate) fn complete_challenge(&mut self, id: u64, confirmed: bool) -> Result<Payment, ChallengeError> {
+        let stored = self.payments.get_mut(&id).ok_or(ChallengeError::NotFound)?;
+        let Some(challenge) = stored.challenge.clone() else { return Err(ChallengeError::NoChallenge) };
+        let p = &mut stored.resource;
+        if !is_pending_challenge(p) {
+            return Err(ChallengeError::Ended(p.status.clone()));
+        }
+        let at = now();
+        if confirmed && challenge.card == ChallengeCard::Succeeds {
+            if challenge.capture {
+                mark_approved(p, at);
+            } else {
+                p.status = "authorized".into();
+                p.status_detail = "pending_capture".into();
+                p.authorization_code = Some(authorization_code());
+            }
+        } else {
+            p.status = "rejected".into();
+            p.status_detail = "cc_rejected_3ds_challenge".into();
+        }
+        touch(p, at);
+        Ok(payment_view(p))
+    }
+
+    /// Turns a challenge nobody finished into `cancelled/expired` (documented outcome; after
+    /// `challenge_expiry`, our choice). `None` when the payment is gone, is another one (ids
+    /// restart after a reset) or its challenge has ended.
+    pub(crate) fn expire_challenge(&mut self, id: u64, acs_trans_id: &str) -> Option<Payment> {
+        let stored = self.payments.get_mut(&id)?;
+        if stored.challenge.as_ref().is_none_or(|c| c.acs_trans_id != acs_trans_id) {
+            return None;
+        }
+        let p = &mut stored.resource;
+        if !is_pending_challenge(p) {
+            return None;
+        }
+        p.status = "cancelled".into();
+        p.status_detail = "expired".into();
+        touch(p, now());
+        Some(payment_view(p))
     }
 
     /// Forces any status (for chargebacks and other transitions no API call makes).
@@ -546,6 +681,7 @@ impl Inner {
             metadata,
             source: json!({"id": config.user_id.to_string(), "name": "Sandbox Seller", "type": "collector"}),
             date_created: mp_date(at),
+            expiration_date: None,
             unique_sequence_number: None,
             refund_mode: "standard",
             adjustment_amount: Decimal::ZERO,
@@ -553,6 +689,7 @@ impl Inner {
             reason: None,
             labels: vec![],
             amount_refunded_to_payer: amount,
+            additional_data: None,
             partition_details: vec![],
         };
         p.transaction_amount_refunded += amount;
@@ -574,6 +711,22 @@ impl Inner {
     }
 }
 
+/// Whether a payment is waiting for its 3DS challenge.
+fn is_pending_challenge(p: &Payment) -> bool {
+    p.status == "pending" && p.status_detail == "pending_challenge"
+}
+
+/// Why a challenge could not be completed.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum ChallengeError {
+    /// No such payment.
+    NotFound,
+    /// The payment was made without a challenge.
+    NoChallenge,
+    /// The challenge has ended; the payment's status now.
+    Ended(String),
+}
+
 /// Why a settle request was refused.
 #[derive(Debug)]
 pub(crate) enum SettleError {
@@ -590,9 +743,15 @@ mod tests {
     use super::*;
     use crate::validate;
 
+    const ACS: &str = "http://localhost:1";
+
     fn token(inner: &mut Inner, cfg: &SandboxConfig, name: &str) -> String {
+        token_for(inner, cfg, "5031755734530604", name)
+    }
+
+    fn token_for(inner: &mut Inner, cfg: &SandboxConfig, number: &str, name: &str) -> String {
         let card = validate::new_card_token(
-            &json!({"card_number": "5031755734530604", "expiration_month": 11, "expiration_year": 2030,
+            &json!({"card_number": number, "expiration_month": 11, "expiration_year": 2030,
                 "security_code": "123", "cardholder": {"name": name, "identification": {"type": "DNI", "number": "12345678"}}}),
             time::macros::date!(2026 - 01 - 01),
         )
@@ -617,7 +776,8 @@ mod tests {
         let cfg = SandboxConfig::for_tests();
         let mut inner = Inner::new(&cfg);
         let t = token(&mut inner, &cfg, "APRO");
-        let (p, created) = inner.create_payment(&cfg, "k1", payment_req(&t, Decimal::new(10000, 2))).expect("created");
+        let (p, created) =
+            inner.create_payment(&cfg, ACS, "k1", payment_req(&t, Decimal::new(10000, 2))).expect("created");
         assert!(created);
         assert_eq!((p.status.as_str(), p.status_detail.as_str()), ("approved", "accredited"));
         assert!(p.date_approved.is_some() && p.captured);
@@ -634,7 +794,7 @@ mod tests {
         let cfg = SandboxConfig::for_tests();
         let mut inner = Inner::new(&cfg);
         let t = token(&mut inner, &cfg, "CONT");
-        let (p, _) = inner.create_payment(&cfg, "k1", payment_req(&t, Decimal::ONE_HUNDRED)).expect("created");
+        let (p, _) = inner.create_payment(&cfg, ACS, "k1", payment_req(&t, Decimal::ONE_HUNDRED)).expect("created");
         assert_eq!(p.status, "in_process");
         assert_eq!(p.payer.email, None);
         let settled = inner.settle(p.id, true, None).expect("settled");
@@ -647,11 +807,11 @@ mod tests {
         let cfg = SandboxConfig::for_tests();
         let mut inner = Inner::new(&cfg);
         let t = token(&mut inner, &cfg, "APRO");
-        let (a, _) = inner.create_payment(&cfg, "k1", payment_req(&t, Decimal::ONE_HUNDRED)).expect("a");
-        let (b, created) = inner.create_payment(&cfg, "k1", payment_req(&t, Decimal::ONE_HUNDRED)).expect("b");
+        let (a, _) = inner.create_payment(&cfg, ACS, "k1", payment_req(&t, Decimal::ONE_HUNDRED)).expect("a");
+        let (b, created) = inner.create_payment(&cfg, ACS, "k1", payment_req(&t, Decimal::ONE_HUNDRED)).expect("b");
         assert!(!created);
         assert_eq!(a.id, b.id);
-        let err = inner.create_payment(&cfg, "k2", payment_req(&t, Decimal::ONE_HUNDRED)).expect_err("used token");
+        let err = inner.create_payment(&cfg, ACS, "k2", payment_req(&t, Decimal::ONE_HUNDRED)).expect_err("used token");
         assert_eq!(err.body()["cause"][0]["code"], 2006);
         assert_eq!(inner.all_payments().len(), 1);
     }
@@ -661,7 +821,7 @@ mod tests {
         let cfg = SandboxConfig::for_tests();
         let mut inner = Inner::new(&cfg);
         let t = token(&mut inner, &cfg, "APRO");
-        let (p, _) = inner.create_payment(&cfg, "k1", payment_req(&t, Decimal::ONE_HUNDRED)).expect("p");
+        let (p, _) = inner.create_payment(&cfg, ACS, "k1", payment_req(&t, Decimal::ONE_HUNDRED)).expect("p");
         let (r1, _) = inner.refund(&cfg, p.id, "r1", Some(Decimal::new(30, 0)), json!({})).expect("partial");
         assert_eq!(r1.amount, Decimal::new(30, 0));
         assert_eq!(inner.payment(p.id).expect("p").status_detail, "partially_refunded");
@@ -682,7 +842,7 @@ mod tests {
         let cfg = SandboxConfig::for_tests();
         let mut inner = Inner::new(&cfg);
         let t = token(&mut inner, &cfg, "APRO");
-        let (p, _) = inner.create_payment(&cfg, "k1", payment_req(&t, Decimal::ONE_HUNDRED)).expect("p");
+        let (p, _) = inner.create_payment(&cfg, ACS, "k1", payment_req(&t, Decimal::ONE_HUNDRED)).expect("p");
         let old = now() - REFUND_WINDOW - time::Duration::hours(1);
         inner.payment_mut(p.id).expect("p").date_approved = Some(mp_date(old));
         let err = inner.refund(&cfg, p.id, "r1", None, json!({})).expect_err("past the window");
@@ -691,7 +851,7 @@ mod tests {
         inner.payment_mut(p.id).expect("p").date_approved = Some(mp_date(inside));
         inner.refund(&cfg, p.id, "r2", None, json!({})).expect("inside the window");
         let t2 = token(&mut inner, &cfg, "CONT");
-        let (pending, _) = inner.create_payment(&cfg, "k2", payment_req(&t2, Decimal::ONE_HUNDRED)).expect("p");
+        let (pending, _) = inner.create_payment(&cfg, ACS, "k2", payment_req(&t2, Decimal::ONE_HUNDRED)).expect("p");
         let err = inner.refund(&cfg, pending.id, "r3", None, json!({})).expect_err("not approved");
         assert_eq!(err.body()["cause"][0]["code"], 2063);
         let cancelled = inner.cancel(pending.id).expect("pending can be cancelled");
@@ -706,7 +866,7 @@ mod tests {
         let t = token(&mut inner, &cfg, "APRO");
         let mut req = payment_req(&t, Decimal::ONE_HUNDRED);
         req.capture = false;
-        let (p, _) = inner.create_payment(&cfg, "k1", req).expect("authorized");
+        let (p, _) = inner.create_payment(&cfg, ACS, "k1", req).expect("authorized");
         assert_eq!((p.status.as_str(), p.status_detail.as_str(), p.captured), ("authorized", "pending_capture", false));
         let over = inner.capture(p.id, Some(Decimal::new(101, 0))).expect_err("more than reserved");
         assert_eq!(over.body()["cause"][0]["code"], 2072);
@@ -725,8 +885,124 @@ mod tests {
         let t = token(&mut inner, &cfg, "APRO");
         let mut req = payment_req(&t, Decimal::ONE_HUNDRED);
         req.installments = 7;
-        let (p, _) = inner.create_payment(&cfg, "k1", req).expect("created");
+        let (p, _) = inner.create_payment(&cfg, ACS, "k1", req).expect("created");
         assert_eq!(p.status_detail, "cc_rejected_invalid_installments");
+    }
+
+    fn three_ds_req(token: &str, mode: ThreeDsMode) -> NewPayment {
+        let mut req = payment_req(token, Decimal::ONE_HUNDRED);
+        req.three_d_secure_mode = mode;
+        req
+    }
+
+    #[test]
+    fn three_ds_cards_get_a_challenge_only_when_3ds_is_on() {
+        let cfg = SandboxConfig::for_tests();
+        let mut inner = Inner::new(&cfg);
+        let t = token_for(&mut inner, &cfg, crate::three_ds::CARD_CHALLENGE_SUCCESS, "APRO");
+        let (p, _) = inner.create_payment(&cfg, ACS, "k1", three_ds_req(&t, ThreeDsMode::Optional)).expect("p");
+        assert_eq!((p.status.as_str(), p.status_detail.as_str()), ("pending", "pending_challenge"));
+        let info = p.three_ds_info.clone().expect("three_ds_info");
+        assert_eq!(info.external_resource_url, "http://localhost:1/acs/challenge");
+        let creq = CReq::decode(&info.creq).expect("creq");
+        assert_eq!(inner.payment_for_challenge(&creq.acs_trans_id).map(|p| p.id), Some(p.id));
+        assert!(p.date_approved.is_none() && p.authorization_code.is_none());
+
+        // not_supported: an ordinary card, the cardholder code decides.
+        let t = token_for(&mut inner, &cfg, crate::three_ds::CARD_CHALLENGE_SUCCESS, "OTHE");
+        let (p, _) = inner.create_payment(&cfg, ACS, "k2", three_ds_req(&t, ThreeDsMode::NotSupported)).expect("p");
+        assert_eq!((p.status.as_str(), p.three_ds_info.is_none()), ("rejected", true));
+
+        // optional with a card that does no 3DS: as without 3DS.
+        let t = token(&mut inner, &cfg, "APRO");
+        let (p, _) = inner.create_payment(&cfg, ACS, "k3", three_ds_req(&t, ThreeDsMode::Optional)).expect("p");
+        assert_eq!((p.status.as_str(), p.three_ds_info.is_none()), ("approved", true));
+
+        // mandatory with a card that does no 3DS.
+        let t = token(&mut inner, &cfg, "APRO");
+        let (p, _) = inner.create_payment(&cfg, ACS, "k4", three_ds_req(&t, ThreeDsMode::Mandatory)).expect("p");
+        assert_eq!((p.status.as_str(), p.status_detail.as_str()), ("rejected", "cc_rejected_3ds_mandatory"));
+
+        // mandatory with a challenge card.
+        let t = token_for(&mut inner, &cfg, crate::three_ds::CARD_CHALLENGE_FAILURE, "APRO");
+        let (p, _) = inner.create_payment(&cfg, ACS, "k5", three_ds_req(&t, ThreeDsMode::Mandatory)).expect("p");
+        assert_eq!(p.status_detail, "pending_challenge");
+    }
+
+    #[test]
+    fn challenges_end_once_with_the_cards_outcome() {
+        let cfg = SandboxConfig::for_tests();
+        let mut inner = Inner::new(&cfg);
+        let pay = |inner: &mut Inner, number: &str, key: &str| {
+            let t = token_for(inner, &cfg, number, "APRO");
+            inner.create_payment(&cfg, ACS, key, three_ds_req(&t, ThreeDsMode::Optional)).expect("p").0
+        };
+        let ok = pay(&mut inner, crate::three_ds::CARD_CHALLENGE_SUCCESS, "a");
+        let bad = pay(&mut inner, crate::three_ds::CARD_CHALLENGE_FAILURE, "b");
+        let cancelled = pay(&mut inner, crate::three_ds::CARD_CHALLENGE_SUCCESS, "c");
+        let approved = inner.complete_challenge(ok.id, true).expect("confirm");
+        assert_eq!((approved.status.as_str(), approved.status_detail.as_str()), ("approved", "accredited"));
+        assert!(approved.date_approved.is_some() && approved.authorization_code.is_some());
+        assert!(!approved.fee_details.is_empty() && approved.three_ds_info.is_some());
+        let rejected = inner.complete_challenge(bad.id, true).expect("confirm");
+        assert_eq!(
+            (rejected.status.as_str(), rejected.status_detail.as_str()),
+            ("rejected", "cc_rejected_3ds_challenge")
+        );
+        let cancel = inner.complete_challenge(cancelled.id, false).expect("cancel");
+        assert_eq!(cancel.status_detail, "cc_rejected_3ds_challenge");
+        assert_eq!(inner.complete_challenge(ok.id, false), Err(ChallengeError::Ended("approved".into())));
+        assert_eq!(inner.complete_challenge(999, true), Err(ChallengeError::NotFound));
+        let t = token(&mut inner, &cfg, "APRO");
+        let (plain, _) = inner.create_payment(&cfg, ACS, "d", payment_req(&t, Decimal::ONE_HUNDRED)).expect("p");
+        assert_eq!(inner.complete_challenge(plain.id, true), Err(ChallengeError::NoChallenge));
+    }
+
+    #[test]
+    fn unfinished_challenges_expire_once_and_only_their_own_payment() {
+        let cfg = SandboxConfig::for_tests();
+        let mut inner = Inner::new(&cfg);
+        let t = token_for(&mut inner, &cfg, crate::three_ds::CARD_CHALLENGE_SUCCESS, "APRO");
+        let (p, _) = inner.create_payment(&cfg, ACS, "k", three_ds_req(&t, ThreeDsMode::Optional)).expect("p");
+        let acs = CReq::decode(&p.three_ds_info.expect("info").creq).expect("creq").acs_trans_id;
+        assert!(inner.expire_challenge(p.id, "another-transaction").is_none());
+        let expired = inner.expire_challenge(p.id, &acs).expect("expired");
+        assert_eq!((expired.status.as_str(), expired.status_detail.as_str()), ("cancelled", "expired"));
+        assert!(inner.expire_challenge(p.id, &acs).is_none());
+        assert_eq!(inner.complete_challenge(p.id, true), Err(ChallengeError::Ended("cancelled".into())));
+    }
+
+    #[test]
+    fn challenge_without_capture_authorizes() {
+        let cfg = SandboxConfig::for_tests();
+        let mut inner = Inner::new(&cfg);
+        let t = token_for(&mut inner, &cfg, crate::three_ds::CARD_CHALLENGE_SUCCESS, "APRO");
+        let mut req = three_ds_req(&t, ThreeDsMode::Optional);
+        req.capture = false;
+        let (p, _) = inner.create_payment(&cfg, ACS, "k", req).expect("p");
+        let done = inner.complete_challenge(p.id, true).expect("confirm");
+        assert_eq!((done.status.as_str(), done.status_detail.as_str()), ("authorized", "pending_capture"));
+    }
+
+    #[test]
+    fn large_payments_without_a_device_id_are_high_risk() {
+        let cfg = SandboxConfig::for_tests();
+        let mut inner = Inner::new(&cfg);
+        let limit = crate::config::DEFAULT_HIGH_RISK_AMOUNT;
+        let t = token(&mut inner, &cfg, "APRO");
+        let (p, _) = inner.create_payment(&cfg, ACS, "a", payment_req(&t, limit)).expect("p");
+        assert_eq!((p.status.as_str(), p.status_detail.as_str()), ("rejected", "cc_rejected_high_risk"));
+        let t = token(&mut inner, &cfg, "APRO");
+        let (p, _) = inner.create_payment(&cfg, ACS, "b", payment_req(&t, limit - Decimal::new(1, 2))).expect("p");
+        assert_eq!(p.status, "approved");
+        let t = token(&mut inner, &cfg, "APRO");
+        let mut req = payment_req(&t, limit);
+        req.device_id = Some("device-1".into());
+        assert_eq!(inner.create_payment(&cfg, ACS, "c", req).expect("p").0.status, "approved");
+        let off = SandboxConfig { high_risk_amount: None, ..SandboxConfig::for_tests() };
+        let t = token(&mut inner, &off, "APRO");
+        let (p, _) = inner.create_payment(&off, ACS, "d", payment_req(&t, limit * Decimal::TEN)).expect("p");
+        assert_eq!(p.status, "approved");
     }
 
     #[test]
@@ -736,7 +1012,7 @@ mod tests {
         let t = token(&mut inner, &cfg, "APRO");
         let mut req = payment_req(&t, Decimal::ONE_HUNDRED);
         req.installments = 6;
-        let (p, _) = inner.create_payment(&cfg, "k1", req).expect("created");
+        let (p, _) = inner.create_payment(&cfg, ACS, "k1", req).expect("created");
         assert_eq!(p.transaction_details.total_paid_amount, Decimal::new(115, 0));
         assert_eq!(p.transaction_details.installment_amount, Decimal::new(1917, 2));
     }

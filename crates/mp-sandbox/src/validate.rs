@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use std::str::FromStr;
 
 use crate::error::MpError;
+use crate::three_ds::ThreeDsMode;
 
 /// Longest `notification_url` accepted (cause 4021 says "shorter than 500 characters").
 pub(crate) const MAX_NOTIFICATION_URL: usize = 500;
@@ -56,6 +57,10 @@ pub(crate) struct NewPayment {
     pub capture: bool,
     /// `binary_mode` (default false).
     pub binary_mode: bool,
+    /// `three_d_secure_mode` (default `not_supported`, as documented).
+    pub three_d_secure_mode: ThreeDsMode,
+    /// The `X-meli-session-id` header (the device id), when sent; not part of the body.
+    pub device_id: Option<String>,
 }
 
 /// Reads a JSON number (or numeric string) as an exact decimal.
@@ -199,6 +204,16 @@ pub(crate) fn new_payment(body: &Value) -> Result<NewPayment, MpError> {
         Some(_) => return Err(MpError::bad_request(1, "Params Error: additional_info must be an object")),
     };
 
+    // The documented values (https://www.mercadopago.com.br/developers/en/docs/checkout-api-payments/how-tos/integrate-3ds);
+    // the cause code and text for another value are our choice (Mercado Pago's PHP plugin SDK
+    // says "Invalid value for field three_d_secure_mode").
+    let three_d_secure_mode = match obj.get("three_d_secure_mode") {
+        None | Some(Value::Null) => ThreeDsMode::NotSupported,
+        Some(Value::String(s)) => ThreeDsMode::parse(s)
+            .ok_or_else(|| MpError::bad_request(1, "Invalid value for field three_d_secure_mode"))?,
+        Some(_) => return Err(MpError::bad_request(1, "Invalid value for field three_d_secure_mode")),
+    };
+
     Ok(NewPayment {
         token,
         transaction_amount,
@@ -218,6 +233,8 @@ pub(crate) fn new_payment(body: &Value) -> Result<NewPayment, MpError> {
         additional_info,
         capture: opt_bool(obj, "capture", true)?,
         binary_mode: opt_bool(obj, "binary_mode", false)?,
+        three_d_secure_mode,
+        device_id: None,
     })
 }
 

@@ -14,8 +14,25 @@ use serde_json::{Value, json};
 
 use crate::error::MpError;
 use crate::state::{State, payment_view};
+use crate::three_ds::CReq;
 use crate::validate::{self, decimal_from_json};
 use crate::webhooks;
+
+/// After `challenge_expiry`, a challenge still pending becomes `cancelled/expired` and the
+/// `payment.updated` webhook is sent.
+fn schedule_challenge_expiry(state: &Arc<State>, id: u64, acs_trans_id: String) {
+    let state = Arc::clone(state);
+    tokio::spawn(async move {
+        tokio::time::sleep(state.config.challenge_expiry).await;
+        if state.shut_down.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        let expired = state.lock().expire_challenge(id, &acs_trans_id);
+        if let Some(payment) = expired {
+            webhooks::payment_event(&state, &payment, "payment.updated");
+        }
+    });
+}
 
 /// Checks `Authorization: Bearer <access token>` (the 401 bodies:
 /// docs/mercadopago.md#error-envelope).
@@ -62,18 +79,36 @@ fn payment_id(raw: &str) -> Result<u64, MpError> {
     raw.parse().map_err(|_| MpError::payment_not_found())
 }
 
-/// `POST /v1/payments`: 201 with the payment (also for rejected cards).
+/// Longest `X-meli-session-id` taken as a device id (our choice; longer values count as absent).
+const MAX_DEVICE_ID: usize = 200;
+
+/// The device id of `X-meli-session-id` (documented header:
+/// <https://www.mercadopago.com.br/developers/en/docs/checkout-api/how-tos/improve-payment-approval>):
+/// visible ASCII, 1 to 200 characters after trimming; anything else counts as absent (our choice).
+pub(crate) fn device_id(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get("x-meli-session-id")?.to_str().ok()?.trim();
+    let ok = !value.is_empty() && value.len() <= MAX_DEVICE_ID && value.bytes().all(|b| b.is_ascii_graphic());
+    ok.then(|| value.to_owned())
+}
+
+/// `POST /v1/payments`: 201 with the payment (also for rejected cards and for a 3-D Secure
+/// challenge, `pending/pending_challenge`: the 201 is inferred from the create reference). A
+/// challenge that nobody finishes becomes `cancelled/expired` after `challenge_expiry`.
 pub(crate) async fn create_payment(AxState(state): AxState<Arc<State>>, headers: HeaderMap, body: Bytes) -> Response {
     let result = (|| {
         bearer(&state, &headers)?;
         let key = idempotency_key(&headers)?;
-        let req = validate::new_payment(&json_body(&body)?)?;
-        state.lock().create_payment(&state.config, &key, req)
+        let mut req = validate::new_payment(&json_body(&body)?)?;
+        req.device_id = device_id(&headers);
+        state.lock().create_payment(&state.config, &state.acs_origin, &key, req)
     })();
     match result {
         Ok((payment, created)) => {
             if created {
                 webhooks::payment_event(&state, &payment, "payment.created");
+                if let Some(creq) = payment.three_ds_info.as_ref().and_then(|i| CReq::decode(&i.creq)) {
+                    schedule_challenge_expiry(&state, payment.id, creq.acs_trans_id);
+                }
             }
             (StatusCode::CREATED, Json(payment)).into_response()
         }
@@ -208,4 +243,23 @@ pub(crate) async fn list_refunds(
     bearer(&state, &headers)?;
     let refunds = state.lock().refunds(payment_id(&id)?)?;
     Ok(Json(refunds).into_response())
+}
+
+/// `GET /v1/payments/{id}/refunds/{refund_id}` (the SDKs' path, e.g. sdk-java
+/// `PaymentRefundClient`): the refund, or 404 in Mercado Pago's error envelope when the payment
+/// or the refund does not exist (cause 2032 "Refund not found" for the refund: our choice of
+/// text, the code is the one the refunds reference lists).
+pub(crate) async fn get_refund(
+    AxState(state): AxState<Arc<State>>,
+    headers: HeaderMap,
+    Path((id, refund_id)): Path<(String, String)>,
+) -> Result<Response, MpError> {
+    bearer(&state, &headers)?;
+    let refunds = state.lock().refunds(payment_id(&id)?)?;
+    let refund = refund_id
+        .parse::<u64>()
+        .ok()
+        .and_then(|rid| refunds.into_iter().find(|r| r.id == rid))
+        .ok_or_else(|| MpError::with_cause(StatusCode::NOT_FOUND, "not_found", 2032, "Refund not found"))?;
+    Ok(Json(refund).into_response())
 }

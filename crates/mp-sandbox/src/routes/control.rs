@@ -7,6 +7,7 @@
 //! | `POST /__sandbox/payments/{id}/settle` | `{"status":"approved"\|"rejected","status_detail"?}` | settle a pending payment |
 //! | `POST /__sandbox/payments/{id}/refund` | `{"amount"?}` | a refund from the seller's panel (all that is left without `amount`); refusals in Mercado Pago's error envelope |
 //! | `POST /__sandbox/payments/{id}/chargeback` | | `approved`/`in_mediation` → `charged_back`/`settled` |
+//! | `POST /__sandbox/payments/{id}/challenge` | `{"result":"success"\|"failure"}` | end a pending 3-D Secure challenge (Confirm / Cancel); 409 when it has ended or there is none |
 //! | `POST /__sandbox/payments/{id}/status` | `{"status","status_detail"}` | force a status (chargeback...) |
 //! | `GET/POST/DELETE /__sandbox/faults` | a [`crate::Fault`] | list, queue, clear faults |
 //! | `GET/DELETE /__sandbox/requests` | | received requests (redacted) |
@@ -26,7 +27,7 @@ use http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::control::{Control, ControlError, ForgedWebhook, Settlement};
+use crate::control::{ChallengeResult, Control, ControlError, ForgedWebhook, Settlement};
 use crate::error::MpError;
 use crate::faults::Fault;
 use crate::scenario::SCENARIOS;
@@ -42,6 +43,7 @@ impl IntoResponse for ControlError {
             ControlError::NotFound => StatusCode::NOT_FOUND,
             ControlError::NotPending(_) => StatusCode::CONFLICT,
             ControlError::NoUrl => StatusCode::BAD_REQUEST,
+            ControlError::NoChallenge | ControlError::ChallengeEnded(_) => StatusCode::CONFLICT,
         };
         (status, Json(json!({"error": self.to_string()}))).into_response()
     }
@@ -65,6 +67,17 @@ pub(crate) async fn config(AxState(state): AxState<Arc<State>>) -> Response {
         "security_code": "123 (1234 for American Express)",
         "expiration": "11/30",
         "cardholder_codes": codes,
+        "three_ds": {
+            "docs": crate::three_ds::DOC_URL,
+            "acs_origin": state.acs_origin,
+            "challenge_expiry_secs": state.config.challenge_expiry.as_secs(),
+            "cards": [
+                {"card_number": crate::three_ds::CARD_CHALLENGE_SUCCESS, "flow": "Successful Challenge"},
+                {"card_number": crate::three_ds::CARD_CHALLENGE_FAILURE, "flow": "Unauthorized Challenge"},
+                {"card_number": crate::three_ds::CARD_MANDATORY, "flow": "3ds mandatory"},
+            ],
+        },
+        "high_risk_amount": state.config.high_risk_amount.map(crate::model::num),
     }))
     .into_response()
 }
@@ -86,6 +99,20 @@ pub(crate) async fn settle(
     Json(body): Json<SettleBody>,
 ) -> Result<Response, ControlError> {
     let p = control(&state).settle(id, body.status, body.status_detail.as_deref())?;
+    Ok(Json(p).into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ChallengeBody {
+    result: ChallengeResult,
+}
+
+pub(crate) async fn challenge(
+    AxState(state): AxState<Arc<State>>,
+    Path(id): Path<u64>,
+    Json(body): Json<ChallengeBody>,
+) -> Result<Response, ControlError> {
+    let p = control(&state).complete_challenge(id, body.result)?;
     Ok(Json(p).into_response())
 }
 

@@ -12,6 +12,7 @@ use crate::error::MpError;
 use crate::state::State;
 use crate::{faults, record};
 
+pub(crate) mod acs;
 pub(crate) mod api;
 pub(crate) mod assets;
 pub(crate) mod control;
@@ -24,6 +25,7 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         .route("/v1/payments/search", get(api::search_payments))
         .route("/v1/payments/{id}", get(api::get_payment).put(api::update_payment))
         .route("/v1/payments/{id}/refunds", post(api::create_refund).get(api::list_refunds))
+        .route("/v1/payments/{id}/refunds/{refund_id}", get(api::get_refund))
         .route("/v1/card_tokens", post(lookup::create_card_token))
         .route("/v1/payment_methods", get(lookup::list_payment_methods))
         .route("/v1/payment_methods/search", get(lookup::search_payment_methods))
@@ -37,6 +39,7 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         .route("/config", get(control::config))
         .route("/payments", get(control::payments))
         .route("/payments/{id}/settle", post(control::settle))
+        .route("/payments/{id}/challenge", post(control::challenge))
         .route("/payments/{id}/status", post(control::set_status))
         .route("/payments/{id}/refund", post(control::panel_refund))
         .route("/payments/{id}/chargeback", post(control::chargeback))
@@ -57,6 +60,7 @@ pub(crate) fn router(state: Arc<State>) -> Router {
 
     mp_api
         .merge(assets::router())
+        .merge(acs::router())
         .nest("/__sandbox", control)
         .fallback(|| async { MpError::route_not_found() })
         .layer(cors)
