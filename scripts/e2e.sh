@@ -50,7 +50,7 @@ catalog_check() {
          "shipping_address": {"street_name": "Av. Corrientes", "street_number": "1234", "floor": "3", "apartment": "B",
                               "zip_code": "C1043AAZ", "city_name": "Buenos Aires", "state_name": "CABA"}}'
   answer=$(curl -s "$SITE_URL/api/process_payment" -H 'content-type: application/json' \
-    -H "Idempotency-Key: $(python3 -c 'import uuid; print(uuid.uuid4())')" -d "$body")
+    -H "Idempotency-Key: $(python3 -c 'import uuid; print(uuid.uuid4())')" -H 'X-Meli-Session-Id: e2e-sh-device' -d "$body")
   [ "$(json_field 'd.get("amount")' <<<"$answer")" = 19900.00 ] || fail "the next payment was not charged the published price: $answer"
   "$ROOT/scripts/catalog.sh" >/dev/null
   price=$(curl -sf "$SITE_URL/catalog.json" | json_field '[p["unit_price"] for p in d["products"] if p["sku"] == "mate-calabaza"][0]')

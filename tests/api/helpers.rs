@@ -388,14 +388,28 @@ impl TestApp {
         self.post_payment_raw(key, body.to_string()).await
     }
 
-    /// `POST /api/process_payment` with a raw body.
+    /// `POST /api/process_payment` with a raw body, from a page that runs Mercado Pago's device
+    /// script (header `X-Meli-Session-Id`: [`DEVICE_ID`]).
     pub(crate) async fn post_payment_raw(&self, key: Option<&str>, body: String) -> (u16, Value) {
+        self.post_payment_with(key, body, &[("x-meli-session-id", DEVICE_ID)]).await
+    }
+
+    /// `POST /api/process_payment` with a raw body and exactly these extra headers.
+    pub(crate) async fn post_payment_with(
+        &self,
+        key: Option<&str>,
+        body: String,
+        headers: &[(&str, &str)],
+    ) -> (u16, Value) {
         let mut req = http::Request::builder()
             .method("POST")
             .uri("/api/process_payment")
             .header("content-type", "application/json");
         if let Some(k) = key {
             req = req.header("idempotency-key", k);
+        }
+        for (name, value) in headers {
+            req = req.header(*name, *value);
         }
         let req: Request = req.body(Body::Text(body)).expect("request");
         self.call(Function::routing("POST", "/api/process_payment"), req).await.parts()
@@ -472,9 +486,14 @@ impl TestApp {
 
     /// A card token for the test Mastercard (MLA) with this cardholder name.
     pub(crate) async fn card_token(&self, cardholder: &str) -> String {
+        self.card_token_for(TEST_CARD, cardholder).await
+    }
+
+    /// A card token for this test card number and cardholder name.
+    pub(crate) async fn card_token_for(&self, card_number: &str, cardholder: &str) -> String {
         let resp = post_json(
             &format!("{}/v1/card_tokens?public_key={}", self.sandbox.base_url(), self.sandbox.control().public_key()),
-            &json!({"card_number": "5031755734530604", "expiration_month": 11, "expiration_year": 2030,
+            &json!({"card_number": card_number, "expiration_month": 11, "expiration_year": 2030,
                     "security_code": "123", "cardholder": {"name": cardholder, "identification": {"type": "DNI", "number": "12345678"}}}),
         )
         .await;
@@ -669,6 +688,12 @@ pub(crate) fn checkout_body(token: &str) -> Value {
         "locale": "es-AR"
     })
 }
+
+/// The device id the tests' page sends (what Mercado Pago's `security.js` would give it).
+pub(crate) const DEVICE_ID: &str = "armor.test-device-0001";
+
+/// Mercado Pago's Argentine test Mastercard: no 3-D Secure challenge.
+pub(crate) const TEST_CARD: &str = "5031755734530604";
 
 /// A new idempotency key.
 pub(crate) fn key() -> String {

@@ -174,6 +174,7 @@ async fn the_store_refuses_a_transition_the_lifecycle_does_not_allow_in_its_writ
         mp_last_updated_ms: t,
         amount_refunded: rust_decimal::Decimal::ZERO,
         event: None,
+        three_ds_info: None,
     };
 
     let refused = app.store.apply_payment(&id, &update(OrderStatus::Pending, applied + 10)).await.expect("DynamoDB");

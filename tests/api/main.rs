@@ -11,6 +11,7 @@
 )]
 
 mod catalog;
+mod challenge;
 mod edge;
 mod functions {
     //! Every function's library, from the folders under `functions/` (tests/build.rs).

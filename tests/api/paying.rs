@@ -465,6 +465,10 @@ async fn api_gateway_events_are_understood() {
     let req = lambda_http::request::from_str(&event).expect("a valid API Gateway v2 event");
     let (status, body) = app.call(crate::helpers::Function::routing("POST", "/api/process_payment"), req).await.parts();
     assert_eq!((status, body["status"].as_str()), (201, Some("approved")), "{body}");
+    // CloudFront's viewer address and the page's device id reach Mercado Pago.
+    let created = app.sandbox.control().requests_to("POST /v1/payments").pop().expect("the payment request");
+    assert_eq!(created.headers.get("x-meli-session-id").map(String::as_str), Some("armor.fixture-device-7f3a"));
+    assert_eq!(created.body["additional_info"]["ip_address"], "203.0.113.7");
 }
 
 #[tokio::test]

@@ -93,6 +93,7 @@ async fn concurrent_writes_of_one_approval_have_exactly_one_winner() {
             mp_last_updated_ms: stored + 1,
             amount_refunded: rust_decimal::Decimal::ZERO,
             event: None,
+            three_ds_info: None,
         };
         let barrier = Arc::new(tokio::sync::Barrier::new(20));
         let tasks: Vec<_> = (0..20)

@@ -17,6 +17,7 @@
 //! | `CATALOG_BUCKET` | all | none (the built-in catalog) | bucket whose `catalog.json` is the catalog (the site bucket: the page reads the same object) |
 //! | `CATALOG_TTL_SECS` | all | `60` | how long a fetched catalog is used before it is fetched again (0: every request) |
 //! | `ALLOWED_ORIGIN` | all | none | an extra origin allowed by CORS (never `*`); same-origin needs none |
+//! | `THREE_D_SECURE_MODE` | process_payment | `optional` | `three_d_secure_mode` of new payments: `not_supported`, `optional` (the issuer may ask the buyer for a 3-D Secure challenge; Mercado Pago's recommendation) or `mandatory` |
 
 use std::time::Duration;
 
@@ -115,6 +116,8 @@ pub struct Config {
     pub catalog_ttl: Duration,
     /// `ALLOWED_ORIGIN`.
     pub allowed_origin: Option<String>,
+    /// `THREE_D_SECURE_MODE`: sent as `three_d_secure_mode` on every new payment.
+    pub three_d_secure_mode: mercadopago::ThreeDSecureMode,
 }
 
 /// Default webhook tolerance: 10 minutes. Mercado Pago documents no window
@@ -172,6 +175,10 @@ impl Config {
             catalog_bucket: env.optional("CATALOG_BUCKET"),
             catalog_ttl: Duration::from_secs(env.number("CATALOG_TTL_SECS", crate::catalog::DEFAULT_TTL.as_secs())?),
             allowed_origin,
+            three_d_secure_mode: match env.optional("THREE_D_SECURE_MODE") {
+                None => mercadopago::ThreeDSecureMode::default(),
+                Some(v) => v.parse().map_err(|reason| ConfigError::Invalid { name: "THREE_D_SECURE_MODE", reason })?,
+            },
         })
     }
 
@@ -209,6 +216,26 @@ mod tests {
         assert_eq!(c.catalog_bucket, None);
         assert_eq!(c.catalog_ttl, Duration::from_secs(60));
         assert_eq!(c.order_events_topic_arn(), Err(ConfigError::Missing("ORDER_EVENTS_TOPIC_ARN")));
+        assert_eq!(c.three_d_secure_mode, mercadopago::ThreeDSecureMode::Optional);
+    }
+
+    #[test]
+    fn the_3ds_mode_is_one_of_mercado_pagos_three() {
+        for (text, mode) in [
+            ("not_supported", mercadopago::ThreeDSecureMode::NotSupported),
+            ("optional", mercadopago::ThreeDSecureMode::Optional),
+            ("mandatory", mercadopago::ThreeDSecureMode::Mandatory),
+        ] {
+            let mut env = base();
+            env.push(("THREE_D_SECURE_MODE", text));
+            assert_eq!(Config::from(&Env::from_pairs(&env)).expect("valid").three_d_secure_mode, mode);
+        }
+        let mut env = base();
+        env.push(("THREE_D_SECURE_MODE", "always"));
+        assert!(matches!(
+            Config::from(&Env::from_pairs(&env)),
+            Err(ConfigError::Invalid { name: "THREE_D_SECURE_MODE", .. })
+        ));
     }
 
     #[test]

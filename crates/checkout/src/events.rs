@@ -315,6 +315,7 @@ mod tests {
             mp_last_updated_ms: 1_764_000_000_000,
             amount_refunded: rust_decimal::Decimal::new(500_000, 2),
             event: None,
+            three_ds_info: None,
         };
         let event = update.event_for(order.terms.amount, "ARS").expect("a refund");
         let (message, subject) = event_message(&order, &event, &catalog).expect("message");

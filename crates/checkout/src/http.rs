@@ -379,7 +379,11 @@ pub fn api_router(routes: Router, allowed_origin: Option<&str>) -> Router {
             tower_http::cors::CorsLayer::new()
                 .allow_origin(tower_http::cors::AllowOrigin::list([origin]))
                 .allow_methods([http::Method::GET, http::Method::POST, http::Method::OPTIONS])
-                .allow_headers([http::header::CONTENT_TYPE, http::HeaderName::from_static("idempotency-key")])
+                .allow_headers([
+                    http::header::CONTENT_TYPE,
+                    http::HeaderName::from_static("idempotency-key"),
+                    http::HeaderName::from_static("x-meli-session-id"),
+                ])
                 .max_age(Duration::from_secs(600)),
         ),
         None => router,

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use domain::order::{Failure, OrderId, OrderStatus, epoch_ms};
-use domain::payment::{ChargeRequest, ProviderError, ProviderPayment};
+use domain::payment::{ChargeRequest, ProviderError, ProviderPayment, ThreeDsInfo};
 use domain::ports::PaymentProvider;
 use domain::validation::FieldErrors;
 use mercadopago::{
@@ -26,6 +26,8 @@ pub struct MercadoPago {
     pub secrets: SecretsCache,
     /// `notification_url` for new payments (`None`: the URL configured in Mercado Pago's panel).
     pub notification_url: Option<String>,
+    /// `three_d_secure_mode` of new payments.
+    pub three_d_secure_mode: mercadopago::ThreeDSecureMode,
 }
 
 /// A call to Mercado Pago failed before or after reaching it.
@@ -96,6 +98,7 @@ impl MercadoPago {
             capture: None,
             binary_mode: None,
             additional_info: Some(additional_info(charge)),
+            three_d_secure_mode: Some(self.three_d_secure_mode),
         }
     }
 }
@@ -139,7 +142,8 @@ pub fn additional_info(charge: &ChargeRequest<'_>) -> AdditionalInfo {
             apartment: a.apartment.clone(),
         },
     });
-    AdditionalInfo { items, payer, shipments }
+    let ip_address = charge.request.context.ip_address.map(|ip| ip.to_string());
+    AdditionalInfo { items, payer, shipments, ip_address }
 }
 
 /// The domain's view of a Mercado Pago payment.
@@ -154,6 +158,9 @@ pub fn to_domain(payment: Payment) -> ProviderPayment {
         currency_id: payment.currency_id,
         last_updated_ms: when.map(epoch_ms),
         transaction_amount_refunded: payment.transaction_amount_refunded.unwrap_or_default(),
+        three_ds_info: payment
+            .three_ds_info
+            .map(|t| ThreeDsInfo { external_resource_url: t.external_resource_url, creq: t.creq }),
     }
 }
 
@@ -205,10 +212,13 @@ impl PaymentProvider for MercadoPago {
             .map_err(|e| ProviderError::Unavailable { retry_after: None, source: Box::new(e) })?;
         let key = &key;
         let request = &request;
-        self.with_token(|token| async move { self.client.create_payment(&token, request, key).await })
-            .await
-            .map(to_domain)
-            .map_err(provider_error)
+        let device_id = charge.request.context.device_id.as_deref();
+        self.with_token(
+            |token| async move { self.client.create_payment_with_device(&token, request, key, device_id).await },
+        )
+        .await
+        .map(to_domain)
+        .map_err(provider_error)
     }
 
     async fn get_payment(&self, payment_id: u64) -> Result<ProviderPayment, ProviderError> {

@@ -77,6 +77,7 @@ impl Services {
                 config.secrets_ttl,
             ),
             notification_url: config.notification_url.clone(),
+            three_d_secure_mode: config.three_d_secure_mode,
         };
         let store = OrderStore::new(aws_sdk_dynamodb::Client::new(sdk), config.orders_table.clone());
         let events = SnsEvents::new(

@@ -450,7 +450,18 @@ impl OrderRepository for OrderStore {
             }
             None => None,
         };
-        expression.push_str(", amount_refunded = :refunded REMOVE attempt_lease_until");
+        // A challenge is kept while the state waits for the buyer (a retry with the same key
+        // answers it again); any other state clears it.
+        let three_ds_info = match &update.three_ds_info {
+            Some(info) => {
+                expression.push_str(", three_ds_info = :tds, amount_refunded = :refunded REMOVE attempt_lease_until");
+                Some(serde_dynamo::to_attribute_value(info).map_err(corrupt)?)
+            }
+            None => {
+                expression.push_str(", amount_refunded = :refunded REMOVE attempt_lease_until, three_ds_info");
+                None
+            }
+        };
         let (lifecycle, lifecycle_values) = may_become_condition(&update.status);
         let mut request = self
             .update(order_id)
@@ -468,6 +479,9 @@ impl OrderRepository for OrderStore {
             .expression_attribute_values(":now", s(rfc3339(now)))
             .expression_attribute_values(":now_ms", n(epoch_ms(now)))
             .expression_attribute_values(":refunded", s(update.amount_refunded.to_string()));
+        if let Some(info) = three_ds_info {
+            request = request.expression_attribute_values(":tds", info);
+        }
         if let Some(event) = event {
             request = request
                 .expression_attribute_values(":event", event)
@@ -796,6 +810,7 @@ mod tests {
             mp_last_updated_ms: 11,
             amount_refunded: Decimal::ZERO,
             event: None,
+            three_ds_info: None,
         };
         order.status = OrderStatus::Approved;
         order.last_anomaly = Some(Anomaly::new(&OrderStatus::Approved, &update, OffsetDateTime::UNIX_EPOCH));

@@ -220,7 +220,7 @@ async fn edge(
     let app = app.fallback_service(static_site);
     let listener = tokio::net::TcpListener::bind(listen).await?;
     tracing::info!(url = %format!("http://{}", listener.local_addr()?), site = %site.display(), "edge listening");
-    axum::serve(listener, app)
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
             tokio::signal::ctrl_c().await.ok();
         })
@@ -228,13 +228,22 @@ async fn edge(
     Ok(())
 }
 
+/// CloudFront's header with the viewer's `IP:port`
+/// (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/adding-cloudfront-headers.html>).
+const VIEWER_ADDRESS: &str = "cloudfront-viewer-address";
+
 const HOP_BY_HOP: &[&str] = &["connection", "keep-alive", "transfer-encoding", "upgrade", "host", "content-length"];
 
 /// Routes `/api/*` as the HTTP API does and forwards it with method, path, query, headers and
 /// body to the function's URL under `cargo lambda watch` (an HTTP API payload 2.0 event with the
-/// path and query as sent), as CloudFront's `/api/*` behavior does (no caching). A request no
+/// path and query as sent), as CloudFront's `/api/*` behavior does (no caching), adding
+/// `CloudFront-Viewer-Address` as CloudFront does. A request no
 /// route matches is answered `404 not_found` in the functions' JSON envelope.
-async fn proxy(State(edge): State<Edge>, req: Request) -> Response {
+async fn proxy(
+    State(edge): State<Edge>,
+    axum::extract::ConnectInfo(viewer): axum::extract::ConnectInfo<SocketAddr>,
+    req: Request,
+) -> Response {
     let (parts, body) = req.into_parts();
     let Some(function) = edge.routes.function_for(&parts.method, parts.uri.path()) else {
         tracing::info!(method = %parts.method, path = parts.uri.path(), status = 404, "api: no route");
@@ -253,11 +262,14 @@ async fn proxy(State(edge): State<Edge>, req: Request) -> Response {
     // (`400 malformed_json`).
     let binary = std::str::from_utf8(&bytes).is_err();
     for (name, value) in &parts.headers {
-        let replaced = binary && name == axum::http::header::CONTENT_TYPE;
+        let replaced = (binary && name == axum::http::header::CONTENT_TYPE) || name == VIEWER_ADDRESS;
         if !(HOP_BY_HOP.contains(&name.as_str()) || replaced) {
             upstream = upstream.header(name, value);
         }
     }
+    // CloudFront adds the viewer's address (the template's origin request policy asks for it),
+    // replacing any value the client sent.
+    upstream = upstream.header(VIEWER_ADDRESS, viewer.to_string());
     if binary {
         upstream = upstream.header(axum::http::header::CONTENT_TYPE, "application/octet-stream");
     }

@@ -141,6 +141,7 @@ impl OrderRepository for MemoryOrders {
             o.attempt_lease_until_ms = None;
             o.amount_refunded = update.amount_refunded;
             o.events.extend(update.event.clone());
+            o.three_ds_info = update.three_ds_info.clone();
             if update.status == OrderStatus::Approved && o.paid_event_state.is_none() {
                 o.paid_event_state = Some(PaidEventState::Claimed);
                 o.paid_event_claim = Some(token.clone());
@@ -343,6 +344,7 @@ impl PaymentProvider for MemoryProvider {
             currency_id: charge.order.terms.currency_id.clone(),
             last_updated_ms: Some(now_ms()),
             transaction_amount_refunded: Decimal::ZERO,
+            three_ds_info: None,
         })
     }
 

@@ -535,6 +535,9 @@ pub struct Order {
     /// order their states were applied; each is published once (`crate::settle`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<OrderEvent>,
+    /// The 3-D Secure challenge of the applied payment state, while it waits for the buyer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub three_ds_info: Option<crate::payment::ThreeDsInfo>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -542,6 +545,13 @@ fn is_zero(n: &u32) -> bool {
 }
 
 impl Order {
+    /// The 3-D Secure challenge the buyer still has to complete: only while the order is
+    /// `pending` with `status_detail` `pending_challenge`.
+    pub fn challenge(&self) -> Option<&crate::payment::ThreeDsInfo> {
+        let waiting = self.status == OrderStatus::Pending && self.status_detail == crate::payment::PENDING_CHALLENGE;
+        self.three_ds_info.as_ref().filter(|_| waiting)
+    }
+
     /// A new order in [`OrderStatus::Created`], holding the attempt lease until
     /// `attempt_lease_until_ms` (its creator calls the provider next).
     pub fn create(terms: NewOrder, now: OffsetDateTime, attempt_lease_until_ms: i64) -> Order {
@@ -564,6 +574,7 @@ impl Order {
             anomaly_count: 0,
             amount_refunded: Decimal::ZERO,
             events: Vec::new(),
+            three_ds_info: None,
         }
     }
 
@@ -651,6 +662,9 @@ pub struct PaymentUpdate {
     /// The event applying it makes ([`PaymentUpdate::event_for`]), appended to the order's
     /// [`Order::events`] by the same write that applies the state.
     pub event: Option<OrderEvent>,
+    /// The challenge waiting for the buyer, when the state is one (stored on the order; a
+    /// state without one clears it).
+    pub three_ds_info: Option<crate::payment::ThreeDsInfo>,
 }
 
 impl PaymentUpdate {
@@ -841,6 +855,7 @@ mod tests {
             mp_last_updated_ms: t,
             amount_refunded: Decimal::ZERO,
             event: None,
+            three_ds_info: None,
         };
         let fresh = order();
         assert!(fresh.accepts(&update(7, 10)));
@@ -960,6 +975,7 @@ mod tests {
             mp_last_updated_ms: t,
             amount_refunded: Decimal::ZERO,
             event: None,
+            three_ds_info: None,
         };
         let paid =
             Order { status: OrderStatus::Approved, payment_id: Some(7), mp_last_updated_ms: Some(10), ..order() };
@@ -980,6 +996,7 @@ mod tests {
             mp_last_updated_ms: 1,
             amount_refunded: Decimal::new(refunded, 2),
             event: None,
+            three_ds_info: None,
         }
     }
 
@@ -1038,6 +1055,7 @@ mod tests {
             mp_last_updated_ms: 11,
             amount_refunded: Decimal::ZERO,
             event: None,
+            three_ds_info: None,
         };
         let anomaly = Anomaly::new(&OrderStatus::Approved, &update, OffsetDateTime::UNIX_EPOCH);
         let o = Order { last_anomaly: Some(anomaly.clone()), anomaly_count: 2, ..order() };

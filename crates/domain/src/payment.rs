@@ -64,7 +64,25 @@ pub struct ProviderPayment {
     pub last_updated_ms: Option<i64>,
     /// `transaction_amount_refunded`, in currency units (zero when absent).
     pub transaction_amount_refunded: Decimal,
+    /// The 3-D Secure challenge the buyer must complete, while the payment waits for it.
+    pub three_ds_info: Option<ThreeDsInfo>,
 }
+
+/// A 3-D Secure challenge waiting for the buyer (Mercado Pago's `three_ds_info`, on a `pending`
+/// payment whose `status_detail` is [`PENDING_CHALLENGE`]): the buyer's page posts `creq` to
+/// `external_resource_url` (the card issuer's ACS) in an iframe
+/// (<https://www.mercadopago.com.br/developers/en/docs/checkout-api-payments/how-tos/integrate-3ds>).
+/// Not card data: it is kept on the order so a retry with the same key answers the same challenge.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ThreeDsInfo {
+    /// The issuer's challenge URL (an `https` URL in production).
+    pub external_resource_url: String,
+    /// The challenge request (base64url JSON), posted as the form field `creq`.
+    pub creq: String,
+}
+
+/// The `status_detail` of a payment waiting for the buyer's 3-D Secure challenge.
+pub const PENDING_CHALLENGE: &str = "pending_challenge";
 
 impl ProviderPayment {
     /// Why this payment does not fit `order`, if it does not: the field that differs.
@@ -82,6 +100,12 @@ impl ProviderPayment {
         }
     }
 
+    /// Whether the payment waits for the buyer's 3-D Secure challenge (`pending` /
+    /// [`PENDING_CHALLENGE`]).
+    pub fn waits_for_challenge(&self) -> bool {
+        self.status == OrderStatus::Pending && self.status_detail == PENDING_CHALLENGE
+    }
+
     /// The update this payment makes; `None` when it has no date to order it by.
     pub fn update(&self) -> Option<PaymentUpdate> {
         let mut update = PaymentUpdate {
@@ -91,6 +115,9 @@ impl ProviderPayment {
             mp_last_updated_ms: self.last_updated_ms?,
             amount_refunded: self.transaction_amount_refunded,
             event: None,
+            // Mercado Pago keeps `three_ds_info` on a payment after its challenge (its recorded
+            // approved payments carry one): only a challenge still waiting is the buyer's.
+            three_ds_info: self.three_ds_info.clone().filter(|_| self.waits_for_challenge()),
         };
         // The payment's amount and currency are its order's (checked by `mismatch` first).
         update.event = update.event_for(self.transaction_amount, &self.currency_id);

@@ -227,7 +227,36 @@ mod tests {
             currency_id: order.terms.currency_id.clone(),
             last_updated_ms: Some(t),
             transaction_amount_refunded: Decimal::ZERO,
+            three_ds_info: None,
         }
+    }
+
+    #[tokio::test]
+    async fn an_order_keeps_a_challenge_only_while_the_buyer_owes_it() {
+        let orders = MemoryOrders::default();
+        let events = MemoryEvents::default();
+        let o = orders.created(new_order("k"));
+        let info = crate::payment::ThreeDsInfo {
+            external_resource_url: "https://acs.example/challenge".into(),
+            creq: "eyJtZXNzYWdlVHlwZSI6IkNSZXEifQ".into(),
+        };
+        let waiting = ProviderPayment {
+            status_detail: crate::payment::PENDING_CHALLENGE.into(),
+            three_ds_info: Some(info.clone()),
+            ..payment(&o, OrderStatus::Pending, 10)
+        };
+        assert!(waiting.waits_for_challenge());
+        let pending = settle(&orders, &events, &o, &waiting).await.expect("settled");
+        let pending = pending.order().expect("applied").clone();
+        assert_eq!(pending.challenge(), Some(&info));
+
+        // Mercado Pago keeps three_ds_info on the payment once approved; the order drops it.
+        let approved = ProviderPayment { three_ds_info: Some(info), ..payment(&o, OrderStatus::Approved, 20) };
+        assert!(!approved.waits_for_challenge());
+        assert_eq!(approved.update().and_then(|u| u.three_ds_info), None);
+        let paid = settle(&orders, &events, &pending, &approved).await.expect("settled");
+        let paid = paid.order().expect("applied");
+        assert_eq!((paid.challenge(), &paid.three_ds_info), (None, &None));
     }
 
     #[test]

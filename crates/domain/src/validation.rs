@@ -76,6 +76,50 @@ pub struct PaymentRequest {
     pub transaction_amount: Option<Decimal>,
     /// Language for buyer messages.
     pub lang: Option<Lang>,
+    /// Where the request came from (device id, IP address): risk signals for the provider, set
+    /// by the adapter from the request's headers, not part of the request's identity.
+    pub context: RequestContext,
+}
+
+/// What the edge knows of the buyer's browser: signals Mercado Pago's risk scoring reads
+/// (<https://www.mercadopago.com.br/developers/en/docs/checkout-api/how-tos/improve-payment-approval>).
+/// Not in [`crate::pay::request_hash`]: a retry of the same request may come with other values.
+/// Never logged (an IP address is personal data).
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct RequestContext {
+    /// The device id from Mercado Pago's `security.js` (`MP_DEVICE_SESSION_ID`), checked by
+    /// [`device_id`].
+    pub device_id: Option<String>,
+    /// The buyer's IP address, from [`viewer_address`].
+    pub ip_address: Option<std::net::IpAddr>,
+}
+
+/// Longest device id accepted (our choice: Mercado Pago does not document a length; its ids are
+/// a few dozen characters).
+pub const MAX_DEVICE_ID: usize = 200;
+
+/// A device id as the page sent it (header `X-Meli-Session-Id`), trimmed: 1 to
+/// [`MAX_DEVICE_ID`] visible ASCII characters, or `None` (only a risk signal: a bad one is
+/// dropped, never an error).
+pub fn device_id(raw: &str) -> Option<String> {
+    let id = raw.trim();
+    let visible = id.bytes().all(|b| b.is_ascii_graphic());
+    (visible && !id.is_empty() && id.len() <= MAX_DEVICE_ID).then(|| id.to_owned())
+}
+
+/// The buyer's IP address from CloudFront's `CloudFront-Viewer-Address` header, `IP:port`
+/// (`198.51.100.10:46532`; IPv6 unbracketed, `2001:db8::1:46532`, or bracketed
+/// `[2001:db8::1]:46532`): "Add CloudFront request headers",
+/// <https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/adding-cloudfront-headers.html>.
+/// `None` when the value is not that shape.
+pub fn viewer_address(raw: &str) -> Option<std::net::IpAddr> {
+    let raw = raw.trim();
+    if let Ok(socket) = raw.parse::<std::net::SocketAddr>() {
+        return Some(socket.ip());
+    }
+    let (ip, port) = raw.rsplit_once(':')?;
+    port.parse::<u16>().ok()?;
+    ip.parse().ok()
 }
 
 impl std::fmt::Debug for PaymentRequest {
@@ -352,6 +396,7 @@ pub fn payment_request(body: &Value) -> Result<PaymentRequest, FieldErrors> {
         fulfilment,
         transaction_amount,
         lang,
+        context: RequestContext::default(),
     })
 }
 
@@ -528,5 +573,44 @@ mod tests {
         let r = payment_request(&body).expect("valid");
         assert_eq!(r.transaction_amount.map(|a| a.to_string()).as_deref(), Some("18500.0000000000001"));
         assert_ne!(r.transaction_amount, Some(Decimal::new(18500, 0)));
+    }
+
+    #[test]
+    fn device_ids_are_visible_ascii_of_bounded_length() {
+        assert_eq!(device_id(" armor.8a1f2c ").as_deref(), Some("armor.8a1f2c"));
+        assert_eq!(device_id(""), None);
+        assert_eq!(device_id("two words"), None);
+        assert_eq!(device_id("caf\u{e9}"), None);
+        assert_eq!(device_id(&"x".repeat(MAX_DEVICE_ID)).map(|d| d.len()), Some(MAX_DEVICE_ID));
+        assert_eq!(device_id(&"x".repeat(MAX_DEVICE_ID + 1)), None);
+    }
+
+    #[test]
+    fn viewer_addresses_read_cloudfronts_ip_and_port() {
+        use std::net::IpAddr;
+        let ip = |s: &str| s.parse::<IpAddr>().ok();
+        assert_eq!(viewer_address("198.51.100.10:46532"), ip("198.51.100.10"));
+        assert_eq!(viewer_address("2001:db8:85a3::8a2e:370:7334:46532"), ip("2001:db8:85a3::8a2e:370:7334"));
+        assert_eq!(viewer_address("[2001:db8::1]:443"), ip("2001:db8::1"));
+        for bad in ["", "198.51.100.10", "198.51.100.10:", "198.51.100.10:99999", "host:80"] {
+            assert_eq!(viewer_address(bad), None, "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn request_context_parsers_never_panic(raw in ".{0,300}") {
+            if let Some(id) = device_id(&raw) {
+                proptest::prop_assert!(!id.is_empty() && id.len() <= MAX_DEVICE_ID && id.bytes().all(|b| b.is_ascii_graphic()));
+            }
+            let _ = viewer_address(&raw);
+        }
+
+        #[test]
+        fn every_socket_address_reads_back(ip in proptest::prelude::any::<std::net::IpAddr>(), port in proptest::prelude::any::<u16>()) {
+            let unbracketed = format!("{ip}:{port}");
+            proptest::prop_assert_eq!(viewer_address(&unbracketed), Some(ip));
+            proptest::prop_assert_eq!(viewer_address(&std::net::SocketAddr::new(ip, port).to_string()), Some(ip));
+        }
     }
 }

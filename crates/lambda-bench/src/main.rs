@@ -370,6 +370,9 @@ impl Events {
                     headers: vec![
                         ("content-type".into(), "application/json".into()),
                         ("idempotency-key".into(), uuid::Uuid::new_v4().to_string()),
+                        // As the page sends it (Mercado Pago's device id); the sandbox's risk
+                        // rule rejects a payment this large without one.
+                        ("x-meli-session-id".into(), "bench-device".into()),
                     ],
                     body: Some(body.to_string()),
                     ..HttpApiEvent::new("POST", "/api/process_payment")

@@ -37,5 +37,5 @@ pub use error::{ApiErrorBody, Cause, Error};
 pub use types::{
     AdditionalInfo, AdditionalInfoItem, AdditionalInfoPayer, Address, CardSummary, Identification, Paging, Payer,
     Payment, PaymentCreateRequest, PaymentStatus, Phone, ReceiverAddress, Refund, RefundRequest, SearchRequest,
-    SearchResponse, Shipments, TransactionDetails, parse_date,
+    SearchResponse, Shipments, ThreeDSecureMode, ThreeDsInfo, TransactionDetails, parse_date,
 };

@@ -75,6 +75,9 @@ pub struct AdditionalInfo {
     /// Where it is shipped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipments: Option<Shipments>,
+    /// The buyer's IP address (`"203.0.113.7"`, `"2001:db8::1"`), as the checkout's edge saw it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_address: Option<String>,
 }
 
 impl fmt::Debug for AdditionalInfo {
@@ -227,6 +230,63 @@ pub struct PaymentCreateRequest {
     /// What the order is and who receives it, for Mercado Pago's risk scoring.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_info: Option<AdditionalInfo>,
+    /// Whether the issuer may ask the buyer for a 3-D Secure challenge (absent: Mercado Pago's
+    /// default, `not_supported`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub three_d_secure_mode: Option<ThreeDSecureMode>,
+}
+
+/// `three_d_secure_mode` of a new card payment
+/// (<https://www.mercadopago.com.br/developers/en/docs/checkout-api-payments/how-tos/integrate-3ds>).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ThreeDSecureMode {
+    /// 3DS is not used (Mercado Pago's default).
+    NotSupported,
+    /// The issuer decides from the risk profile (Mercado Pago's recommendation, and ours).
+    #[default]
+    Optional,
+    /// Every payment goes through 3DS; a card that cannot is rejected
+    /// (`cc_rejected_3ds_mandatory`).
+    Mandatory,
+}
+
+impl ThreeDSecureMode {
+    /// The wire text (`optional`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ThreeDSecureMode::NotSupported => "not_supported",
+            ThreeDSecureMode::Optional => "optional",
+            ThreeDSecureMode::Mandatory => "mandatory",
+        }
+    }
+}
+
+impl std::str::FromStr for ThreeDSecureMode {
+    type Err = String;
+    /// `not_supported`, `optional` or `mandatory`, as Mercado Pago spells them.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "not_supported" => Ok(ThreeDSecureMode::NotSupported),
+            "optional" => Ok(ThreeDSecureMode::Optional),
+            "mandatory" => Ok(ThreeDSecureMode::Mandatory),
+            other => {
+                Err(format!("unknown three_d_secure_mode {other:?}: expected not_supported, optional or mandatory"))
+            }
+        }
+    }
+}
+
+/// `three_ds_info` of a payment waiting for a 3-D Secure challenge (`status` `pending`,
+/// `status_detail` `pending_challenge`): what the buyer's page posts to the issuer's ACS in an
+/// iframe (<https://www.mercadopago.com.br/developers/en/docs/checkout-api-payments/how-tos/integrate-3ds>).
+/// Neither field is card data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreeDsInfo {
+    /// The ACS URL the page posts `creq` to (issuer-specific).
+    pub external_resource_url: String,
+    /// The challenge request (base64url JSON), posted as the form field `creq`.
+    pub creq: String,
 }
 
 impl fmt::Debug for PaymentCreateRequest {
@@ -413,6 +473,10 @@ pub struct Payment {
     /// Masked card.
     #[serde(default)]
     pub card: Option<CardSummary>,
+    /// The 3-D Secure challenge, while `status_detail` is `pending_challenge` (null otherwise;
+    /// a value without both strings is read as none).
+    #[serde(default, deserialize_with = "lenient_three_ds_info")]
+    pub three_ds_info: Option<ThreeDsInfo>,
     /// Everything else the resource carries (payer included), untyped.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -431,6 +495,11 @@ impl fmt::Debug for Payment {
             .field("date_last_updated", &self.date_last_updated)
             .finish_non_exhaustive()
     }
+}
+
+/// `three_ds_info` as sent: an object with both strings, or nothing (null, `{}`, other shapes).
+fn lenient_three_ds_info<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ThreeDsInfo>, D::Error> {
+    Ok(serde_json::from_value(Value::deserialize(d)?).ok())
 }
 
 /// Parses one of Mercado Pago's dates (RFC 3339 with offset and milliseconds).
@@ -566,18 +635,42 @@ mod tests {
             capture: None,
             binary_mode: None,
             additional_info: None,
+            three_d_secure_mode: Some(ThreeDSecureMode::Optional),
         };
         let v = serde_json::to_value(&req).expect("ser");
         assert_eq!(
             v,
             json!({"transaction_amount": 100.5, "token": "ff8080814c11e237014c1ff593b57b4d", "installments": 3,
                    "payment_method_id": "visa", "issuer_id": "310", "external_reference": "order-1",
-                   "payer": {"email": "buyer@example.com", "identification": {"type": "DNI", "number": "12345678"}}})
+                   "payer": {"email": "buyer@example.com", "identification": {"type": "DNI", "number": "12345678"}},
+                   "three_d_secure_mode": "optional"})
         );
         let debug = format!("{req:?}");
         for secret in ["ff8080814c", "buyer@example.com", "12345678"] {
             assert!(!debug.contains(secret), "{secret} in {debug}");
         }
+    }
+
+    #[test]
+    fn a_challenge_is_read_only_when_mercado_pago_gives_both_strings() {
+        let base =
+            json!({"id": 1, "status": "pending", "status_detail": "pending_challenge", "transaction_amount": 10});
+        let with = |info: Value| {
+            let mut v = base.clone();
+            v["three_ds_info"] = info;
+            serde_json::from_value::<Payment>(v).expect("a payment")
+        };
+        let info = with(json!({"external_resource_url": "https://acs.example/c", "creq": "eyJ9"})).three_ds_info;
+        assert_eq!(
+            info,
+            Some(ThreeDsInfo { external_resource_url: "https://acs.example/c".into(), creq: "eyJ9".into() })
+        );
+        for odd in [json!(null), json!({}), json!({"creq": 5}), json!("x")] {
+            assert_eq!(with(odd.clone()).three_ds_info, None, "{odd}");
+        }
+        assert_eq!(serde_json::from_value::<Payment>(base).expect("a payment").three_ds_info, None);
+        assert_eq!("mandatory".parse(), Ok(ThreeDSecureMode::Mandatory));
+        assert!("MANDATORY".parse::<ThreeDSecureMode>().is_err());
     }
 
     #[test]
@@ -602,15 +695,17 @@ mod tests {
                 }),
             }),
             shipments: None,
+            ip_address: Some("203.0.113.7".into()),
         };
         assert_eq!(
             serde_json::to_value(&info).expect("ser"),
             json!({"items": [{"id": "mate", "title": "Mate", "category_id": "home", "quantity": 2, "unit_price": 18500}],
                    "payer": {"first_name": "Ana", "phone": {"number": "11 5555-0100"},
-                             "address": {"zip_code": "C1043", "street_name": "Corrientes", "street_number": "S/N"}}})
+                             "address": {"zip_code": "C1043", "street_name": "Corrientes", "street_number": "S/N"}},
+                   "ip_address": "203.0.113.7"})
         );
         let debug = format!("{info:?}");
-        for secret in ["Ana", "5555", "C1043", "Corrientes"] {
+        for secret in ["Ana", "5555", "C1043", "Corrientes", "203.0.113.7"] {
             assert!(!debug.contains(secret), "{secret} in {debug}");
         }
     }

@@ -58,6 +58,7 @@ fn request(token: &str) -> PaymentCreateRequest {
         capture: None,
         binary_mode: None,
         additional_info: None,
+        three_d_secure_mode: None,
     }
 }
 
@@ -92,6 +93,38 @@ async fn creates_gets_and_searches_payments_in_the_sandbox() {
     let missing = mp.get_payment(&token(&sandbox), 1).await.expect_err("404");
     assert_eq!(missing.status(), Some(404));
     assert!(missing.body().is_some_and(|b| b.has_cause(2000)));
+}
+
+#[tokio::test]
+async fn a_challenge_comes_back_with_what_the_page_needs_and_the_device_id_goes_out() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/payments"))
+        .and(header("X-meli-session-id", "armor.abc123"))
+        .and(header("X-Idempotency-Key", "k-3ds"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+            "id": 52044997115_u64, "status": "pending", "status_detail": "pending_challenge",
+            "transaction_amount": 100.5, "currency_id": "ARS",
+            "three_ds_info": {"external_resource_url": "https://acs-public.tp.mastercard.com/api/v1/browser_Challenges",
+                              "creq": "eyJ0aHJlZURTU2VydmVyVHJhbnNJRCI6ImEifQ"}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mp = client(&server.uri(), RetryPolicy::none());
+    let mut req = request("tok");
+    req.three_d_secure_mode = Some(mercadopago::ThreeDSecureMode::Optional);
+    let key = IdempotencyKey::new("k-3ds").expect("key");
+    let payment = mp
+        .create_payment_with_device(&SecretString::from("TEST-x"), &req, &key, Some("armor.abc123"))
+        .await
+        .expect("a pending payment");
+    assert_eq!((payment.status, payment.status_detail.as_str()), (PaymentStatus::Pending, "pending_challenge"));
+    let info = payment.three_ds_info.expect("three_ds_info");
+    assert!(info.external_resource_url.starts_with("https://acs-public.tp.mastercard.com/"));
+    assert_eq!(info.creq, "eyJ0aHJlZURTU2VydmVyVHJhbnNJRCI6ImEifQ");
+    // The body says which mode.
+    let sent: serde_json::Value = server.received_requests().await.expect("recorded")[0].body_json().expect("json");
+    assert_eq!(sent["three_d_secure_mode"], "optional");
 }
 
 #[tokio::test]

@@ -15,9 +15,15 @@
 //!   `checkout::catalog`); a `transaction_amount` that differs is `409 amount_mismatch`, after
 //!   one look at the bucket (at most every [`RECHECK_AFTER`]) in case the buyer's page shows a
 //!   catalog published since ours was fetched. The order keeps the prices it was created with.
+//! - header `X-Meli-Session-Id` (optional): the buyer's device id from Mercado Pago's
+//!   `security.js`, forwarded as `X-meli-session-id`; `CloudFront-Viewer-Address` (set by
+//!   CloudFront) becomes `additional_info.ip_address`. Neither is part of the request's identity.
 //! - `201 {order_id, order_number, payment_id, status, status_detail, message, amount, currency,
-//!   items: [{sku, quantity, unit_price}]}`, also for rejected cards: what the buyer's receipt
-//!   shows, and no payer data. `order_number` is `OrderId::order_number`; `amount` and
+//!   items: [{sku, quantity, unit_price}], three_ds_info?}`, also for rejected cards: what the
+//!   buyer's receipt shows, and no payer data. `three_ds_info {external_resource_url, creq}` is
+//!   there only while the payment waits for a 3-D Secure challenge (`pending` /
+//!   `pending_challenge`): the page posts `creq` to the issuer's page in an iframe, then polls
+//!   `payment_status`. A retry with the same key answers the same challenge. `order_number` is `OrderId::order_number`; `amount` and
 //!   `unit_price` are decimal strings with the currency's decimals (`domain::money::amount_text`),
 //!   from the stored order, so a retry with the same key gets the same body.
 //! - `notification_url` is `NOTIFICATION_URL` when set; without it Mercado Pago uses the webhook
@@ -43,6 +49,7 @@ use domain::catalog::Catalog;
 use domain::messages::{Lang, MessageContext, buyer_message};
 use domain::order::{Order, ReceiptLine};
 use domain::pay::{Checkout, PayError};
+use domain::payment::ThreeDsInfo;
 use domain::validation;
 use mercadopago::IdempotencyKey;
 use serde::Serialize;
@@ -92,6 +99,8 @@ struct Created<'a> {
     amount: String,
     currency: &'a str,
     items: Vec<ReceiptLine>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    three_ds_info: Option<&'a ThreeDsInfo>,
 }
 
 /// The function's router: `POST /api/process_payment` (CORS preflights for the configured
@@ -116,7 +125,8 @@ async fn process(deps: &Deps, headers: &HeaderMap, body: Result<RawBody, ApiErro
     };
     tracing::Span::current().record("idempotency_key", key.as_str());
     let body = body?.json()?;
-    let request = validation::payment_request(&body).map_err(ApiError::Validation)?;
+    let mut request = validation::payment_request(&body).map_err(ApiError::Validation)?;
+    request.context = request_context(headers);
     let services = &deps.services;
     let mut catalog = services.catalog.current().await.map_err(catalog_unavailable)?;
     let mut paid = pay(deps, &catalog, key.as_str(), &request).await;
@@ -132,6 +142,17 @@ async fn process(deps: &Deps, headers: &HeaderMap, body: Result<RawBody, ApiErro
     }
     let order = paid.map_err(api_error)?;
     Ok(respond(&catalog, &order, request.lang))
+}
+
+/// The risk signals of the request's headers: the page's `X-Meli-Session-Id` (Mercado Pago's
+/// device id) and CloudFront's `CloudFront-Viewer-Address` (the buyer's IP address; CloudFront
+/// sets it, overwriting what a client sent, as the template's origin request policy asks). Bad
+/// values count as absent.
+fn request_context(headers: &HeaderMap) -> validation::RequestContext {
+    validation::RequestContext {
+        device_id: web::header(headers, "x-meli-session-id").and_then(validation::device_id),
+        ip_address: web::header(headers, "cloudfront-viewer-address").and_then(validation::viewer_address),
+    }
 }
 
 /// Pays for `request` with the prices of `catalog`.
@@ -199,6 +220,7 @@ fn respond(catalog: &Catalog, order: &Order, lang: Option<Lang>) -> Response {
             amount: domain::money::amount_text(order.terms.amount, &order.terms.currency_id),
             currency: &order.terms.currency_id,
             items: order.terms.receipt_lines(),
+            three_ds_info: order.challenge(),
         },
     )
 }
