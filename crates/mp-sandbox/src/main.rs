@@ -35,7 +35,8 @@ struct Args {
     #[arg(long, env = "MP_SANDBOX_WEBHOOK_SECRET", default_value = "sandbox-webhook-secret", hide_env_values = true)]
     webhook_secret: String,
 
-    /// Site of the credentials: MLA (ARS, DNI), MLB (BRL, CPF) or MLM (MXN).
+    /// Site of the credentials: MLA (ARS, DNI), MLB (BRL, CPF), MLM (MXN, no document), MLU (UYU,
+    /// CI), MLC (CLP, whole amounts, RUT), MPE (PEN, DNI) or MCO (COP, whole amounts, CC).
     #[arg(long, env = "MP_SANDBOX_SITE_ID", default_value = "MLA")]
     site_id: SiteId,
 

@@ -222,7 +222,7 @@ pub struct Payment {
     pub status: String,
     /// `accredited`, `pending_contingency`, `cc_rejected_*`...
     pub status_detail: String,
-    /// `ARS`, `BRL`, `MXN`.
+    /// The site's currency: `ARS`, `BRL`, `MXN`, `UYU`, `CLP`, `PEN` or `COP`.
     pub currency_id: &'static str,
     /// As sent.
     pub description: Option<String>,

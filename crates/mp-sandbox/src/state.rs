@@ -21,7 +21,7 @@ use crate::model::{
     ThreeDsInfo, TransactionDetails, mp_date,
 };
 use crate::scenario::{Outcome, Scenario};
-use crate::site::{SiteInfo, installment_rate};
+use crate::site::{SiteInfo, currency_decimals, installment_rate};
 use crate::three_ds::{CReq, Challenge, ChallengeCard, ThreeDsMode};
 use crate::validate::{NewCardToken, NewPayment};
 use crate::webhooks::Delivery;
@@ -198,8 +198,10 @@ fn authorization_code() -> String {
     format!("{n:06}")
 }
 
-fn round2(d: Decimal) -> Decimal {
-    d.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+/// Rounds a money amount of `currency_id` to the decimals Mercado Pago uses for it (2; 0 for CLP
+/// and COP: `site::currency_decimals`), halves away from zero.
+fn round_money(d: Decimal, currency_id: &str) -> Decimal {
+    d.round_dp_with_strategy(currency_decimals(currency_id), rust_decimal::RoundingStrategy::MidpointAwayFromZero)
 }
 
 /// Sets the fields that belong to an approved payment.
@@ -211,7 +213,7 @@ fn mark_approved(p: &mut Payment, at: OffsetDateTime) {
     p.money_release_status = Some("pending");
     p.authorization_code.get_or_insert_with(authorization_code);
     p.captured = true;
-    let fee = round2(p.transaction_amount * FEE_RATE);
+    let fee = round_money(p.transaction_amount * FEE_RATE, p.currency_id);
     p.fee_details = vec![FeeDetail { kind: "mercadopago_fee", amount: fee, fee_payer: "collector" }];
     p.transaction_details.net_received_amount = p.transaction_amount - fee;
 }
@@ -265,9 +267,8 @@ impl Inner {
             let Some(doc) = doc else {
                 return Err(MpError::bad_request(3022, "cardholder.document.type required"));
             };
-            let len = u32::try_from(number.len()).unwrap_or(u32::MAX);
-            let numeric_ok = doc.kind != "number" || number.bytes().all(|b| b.is_ascii_digit());
-            if !numeric_ok || len < doc.min_length || len > doc.max_length {
+            // Length and digits only, no check digit (see `IdentificationType::accepts`).
+            if !doc.accepts(number) {
                 return Err(MpError::bad_request(3021, "cardholder.document.number required"));
             }
         }
@@ -377,8 +378,8 @@ impl Inner {
             }
         }
         let rate = if installments_offered { installment_rate(req.installments) } else { Decimal::ZERO };
-        let total_paid = round2(req.transaction_amount * (Decimal::ONE + rate / Decimal::ONE_HUNDRED));
-        let installment_amount = round2(total_paid / Decimal::from(req.installments));
+        let total_paid = site.round_amount(req.transaction_amount * (Decimal::ONE + rate / Decimal::ONE_HUNDRED));
+        let installment_amount = site.round_amount(total_paid / Decimal::from(req.installments));
 
         let token_res = token.resource.clone();
         let payment_type_id = token.payment_type_id;
@@ -609,13 +610,17 @@ impl Inner {
             return Err(state_error());
         }
         if let Some(amount) = amount {
-            if amount <= Decimal::ZERO || amount > p.transaction_amount || amount.normalize().scale() > 2 {
+            // More decimals than the currency takes (2; 0 for CLP and COP) is refused like any
+            // other invalid amount here (our choice).
+            let decimals = currency_decimals(p.currency_id);
+            if amount <= Decimal::ZERO || amount > p.transaction_amount || amount.normalize().scale() > decimals {
                 return Err(MpError::bad_request(2072, "Invalid value for transaction_amount"));
             }
             let ratio = amount / p.transaction_amount;
             p.transaction_amount = amount;
-            p.transaction_details.total_paid_amount = round2(p.transaction_details.total_paid_amount * ratio);
-            p.transaction_details.installment_amount = round2(p.transaction_details.installment_amount * ratio);
+            let details = &mut p.transaction_details;
+            details.total_paid_amount = round_money(details.total_paid_amount * ratio, p.currency_id);
+            details.installment_amount = round_money(details.installment_amount * ratio, p.currency_id);
         }
         let at = now();
         mark_approved(p, at);
@@ -666,7 +671,8 @@ impl Inner {
         }
         let available = p.transaction_amount - p.transaction_amount_refunded;
         let amount = amount.unwrap_or(available);
-        if amount <= Decimal::ZERO || amount.normalize().scale() > 2 {
+        // Cents in a CLP or COP refund are refused like a non-positive amount (our choice).
+        if amount <= Decimal::ZERO || amount.normalize().scale() > currency_decimals(p.currency_id) {
             return Err(MpError::bad_request(4040, "amount attribute must be positive"));
         }
         if amount > available {
@@ -760,10 +766,13 @@ mod tests {
     }
 
     fn payment_req(token: &str, amount: Decimal) -> NewPayment {
-        validate::new_payment(&json!({
-            "token": token, "transaction_amount": 100, "installments": 1, "payment_method_id": "master",
-            "payer": {"email": "buyer@example.com", "identification": {"type": "DNI", "number": "12345678"}}
-        }))
+        validate::new_payment(
+            &json!({
+                "token": token, "transaction_amount": 100, "installments": 1, "payment_method_id": "master",
+                "payer": {"email": "buyer@example.com", "identification": {"type": "DNI", "number": "12345678"}}
+            }),
+            crate::site::SiteId::Mla.info(),
+        )
         .map(|mut p| {
             p.transaction_amount = amount;
             p

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use std::str::FromStr;
 
 use crate::error::MpError;
+use crate::site::SiteInfo;
 use crate::three_ds::ThreeDsMode;
 
 /// Longest `notification_url` accepted (cause 4021 says "shorter than 500 characters").
@@ -23,7 +24,7 @@ pub(crate) const MAX_EMAIL: usize = 254;
 pub(crate) struct NewPayment {
     /// Card token id.
     pub token: String,
-    /// Amount, positive, at most two decimals.
+    /// Amount, positive, at most the currency's decimals (two; none for CLP and COP).
     pub transaction_amount: Decimal,
     /// Installment count, at least 1.
     pub installments: u32,
@@ -101,8 +102,16 @@ pub(crate) fn email_is_valid(email: &str) -> bool {
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
-/// Validates a `POST /v1/payments` body.
-pub(crate) fn new_payment(body: &Value) -> Result<NewPayment, MpError> {
+/// Validates a `POST /v1/payments` body for an account of `site`.
+///
+/// `transaction_amount` must be positive with at most the decimals of the site's currency
+/// ([`SiteInfo::decimals`]: 2, none for CLP and COP). Mercado Pago refuses decimals in CLP and COP
+/// (Odoo records "Prices in COP currency must be expressed with integer values",
+/// <https://github.com/odoo/odoo/pull/185664>, and "MercadoPago requires amounts be expressed as
+/// integers", <https://github.com/odoo/odoo/pull/124162>) but documents no cause code for it; the
+/// sandbox answers 400 with cause 4037 "Invalid transaction_amount", the catalogue's general
+/// amount code (our choice).
+pub(crate) fn new_payment(body: &Value, site: &SiteInfo) -> Result<NewPayment, MpError> {
     let Some(obj) = body.as_object() else {
         return Err(MpError::bad_request(1, "Params Error"));
     };
@@ -114,7 +123,7 @@ pub(crate) fn new_payment(body: &Value) -> Result<NewPayment, MpError> {
         Some(v) => decimal_from_json(v)
             .ok_or_else(|| MpError::bad_request(4003, "transaction_amount attribute must be numeric"))?,
     };
-    if transaction_amount <= Decimal::ZERO || transaction_amount.normalize().scale() > 2 {
+    if transaction_amount <= Decimal::ZERO || !site.amount_has_valid_decimals(transaction_amount) {
         return Err(MpError::bad_request(4037, "Invalid transaction_amount"));
     }
 
@@ -338,6 +347,7 @@ pub(crate) fn new_card_token(body: &Value, today: time::Date) -> Result<NewCardT
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::site::SiteId;
     use serde_json::json;
 
     fn valid() -> Value {
@@ -354,16 +364,41 @@ mod tests {
     }
 
     fn code_of(body: Value) -> Value {
-        new_payment(&body).expect_err("should fail").body()["cause"][0]["code"].clone()
+        new_payment(&body, SiteId::Mla.info()).expect_err("should fail").body()["cause"][0]["code"].clone()
     }
 
     #[test]
     fn a_documented_body_is_accepted_with_exact_amount() {
-        let p = new_payment(&valid()).expect("valid");
+        let p = new_payment(&valid(), SiteId::Mla.info()).expect("valid");
         assert_eq!(p.transaction_amount, Decimal::new(588, 1));
         assert_eq!(p.issuer_id.as_deref(), Some("310"));
         assert!(p.capture);
         assert_eq!(p.metadata, json!({}));
+    }
+
+    #[test]
+    fn clp_and_cop_amounts_with_cents_are_refused_with_4037() {
+        for site in SiteId::ALL {
+            let mut body = valid();
+            body["transaction_amount"] = json!(18500.5);
+            let result = new_payment(&body, site.info());
+            if matches!(site, SiteId::Mlc | SiteId::Mco) {
+                let err = result.expect_err("cents refused");
+                assert_eq!(err.status, http::StatusCode::BAD_REQUEST);
+                assert_eq!(err.body()["cause"][0]["code"], json!(4037), "{}", site.code());
+                body["transaction_amount"] = json!(18500);
+                assert!(new_payment(&body, site.info()).is_ok(), "{}", site.code());
+                body["transaction_amount"] = json!(18500.0);
+                assert!(new_payment(&body, site.info()).is_ok(), "{}: 18500.0 is whole", site.code());
+            } else {
+                assert_eq!(
+                    result.map(|p| p.transaction_amount).ok(),
+                    Some(Decimal::new(185_005, 1)),
+                    "{}",
+                    site.code()
+                );
+            }
+        }
     }
 
     #[test]

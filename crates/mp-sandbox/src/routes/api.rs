@@ -98,7 +98,7 @@ pub(crate) async fn create_payment(AxState(state): AxState<Arc<State>>, headers:
     let result = (|| {
         bearer(&state, &headers)?;
         let key = idempotency_key(&headers)?;
-        let mut req = validate::new_payment(&json_body(&body)?)?;
+        let mut req = validate::new_payment(&json_body(&body)?, state.site())?;
         req.device_id = device_id(&headers);
         state.lock().create_payment(&state.config, &state.acs_origin, &key, req)
     })();

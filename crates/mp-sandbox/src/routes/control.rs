@@ -2,7 +2,7 @@
 //!
 //! | Method and path | Body | Does |
 //! |---|---|---|
-//! | `GET /__sandbox/config` | | public settings, test cards, cardholder codes |
+//! | `GET /__sandbox/config` | | public settings, the site's currency, test cards and documents, cardholder codes |
 //! | `GET /__sandbox/payments` | | every payment |
 //! | `POST /__sandbox/payments/{id}/settle` | `{"status":"approved"\|"rejected","status_detail"?}` | settle a pending payment |
 //! | `POST /__sandbox/payments/{id}/refund` | `{"amount"?}` | a refund from the seller's panel (all that is left without `amount`); refusals in Mercado Pago's error envelope |
@@ -51,8 +51,16 @@ impl IntoResponse for ControlError {
 
 pub(crate) async fn config(AxState(state): AxState<Arc<State>>) -> Response {
     let site = state.site();
-    let cards: Vec<_> =
-        site.test_cards.iter().map(|(m, n)| json!({"payment_method_id": m, "card_number": n})).collect();
+    let cards: Vec<_> = site
+        .test_cards
+        .iter()
+        .map(|(m, n)| {
+            let payment_type_id = site.payment_method(m).map(|pm| pm.payment_type_id);
+            json!({"payment_method_id": m, "payment_type_id": payment_type_id, "card_number": n})
+        })
+        .collect();
+    let documents: Vec<_> =
+        site.test_documents.iter().map(|(kind, number)| json!({"type": kind, "number": number})).collect();
     let codes: Vec<_> = SCENARIOS
         .iter()
         .map(|s| json!({"code": s.code, "description": s.description, "status": s.outcome.status, "status_detail": s.outcome.status_detail}))
@@ -61,9 +69,12 @@ pub(crate) async fn config(AxState(state): AxState<Arc<State>>) -> Response {
         "public_key": state.config.public_key,
         "site_id": site.id.code(),
         "currency_id": site.currency_id,
+        "currency_decimals": site.decimals,
         "webhooks_enabled": state.lock().webhooks_enabled,
         "default_notification_url": state.config.default_notification_url,
         "test_cards": cards,
+        "test_cards_url": site.test_cards_url,
+        "test_documents": documents,
         "security_code": "123 (1234 for American Express)",
         "expiration": "11/30",
         "cardholder_codes": codes,

@@ -154,7 +154,10 @@ pub(crate) async fn card_issuers(
 }
 
 /// `GET /v1/payment_methods/installments?amount=&bin=&payment_method_id=&issuer.id=`: one entry
-/// with `payer_costs` (installments, rates, amounts, `recommended_message`).
+/// with `payer_costs` (installments, rates, amounts, `recommended_message`). Amounts and texts
+/// follow the site's currency: "3 cuotas de $ 6.166,67 ($ 18.500,00)" on MLA,
+/// "3 cuotas de $ 6.167 ($ 18.500)" on MLC and MCO (no decimals), "3 cuotas de S/ 6,166.67
+/// (S/ 18,500.00)" on MPE ([`SiteInfo::format_amount`]).
 pub(crate) async fn installments(
     AxState(state): AxState<Arc<State>>,
     headers: HeaderMap,
@@ -174,8 +177,9 @@ pub(crate) async fn installments(
         .iter()
         .map(|&n| {
             let rate = installment_rate(n);
-            let total = (amount * (Decimal::ONE + rate / Decimal::ONE_HUNDRED)).round_dp(2);
-            let each = (total / Decimal::from(n)).round_dp(2);
+            // Whole amounts for CLP and COP, cents elsewhere (`SiteInfo::decimals`).
+            let total = (amount * (Decimal::ONE + rate / Decimal::ONE_HUNDRED)).round_dp(site.decimals);
+            let each = (total / Decimal::from(n)).round_dp(site.decimals);
             let word = if n == 1 { site.installment_word.0 } else { site.installment_word.1 };
             let mut message = format!("{n} {word} de {} ({})", site.format_amount(each), site.format_amount(total));
             if rate.is_zero() && n > 1 {
@@ -209,7 +213,8 @@ pub(crate) async fn installments(
     .into_response())
 }
 
-/// `GET /v1/identification_types`: the site's document types (empty for MLM).
+/// `GET /v1/identification_types`: the site's document types (empty for MLM; `CI`/`Otro` on MLU,
+/// `RUT`/`Otro` on MLC, `DNI`/`CE`/`RUC`/`Otro` on MPE, `CC`/`CE`/`NIT`/`Otro` on MCO).
 pub(crate) async fn identification_types(
     AxState(state): AxState<Arc<State>>,
     headers: HeaderMap,
