@@ -231,6 +231,7 @@ async fn arbitrary_events_never_crash_a_function_nor_break_the_contract() {
     let app = TestApp::spawn_with(Options {
         sandbox: mp_sandbox::SandboxConfig { webhooks_enabled: false, ..mp_sandbox::SandboxConfig::for_tests() },
         env: vec![],
+        ..Options::default()
     })
     .await;
 

@@ -228,11 +228,13 @@ pub(crate) struct Options {
     pub(crate) sandbox: SandboxConfig,
     /// Extra environment for the functions.
     pub(crate) env: Vec<(&'static str, String)>,
+    /// The published `catalog.json` (default: the repository's).
+    pub(crate) catalog: &'static str,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { sandbox: SandboxConfig::for_tests(), env: vec![] }
+        Options { sandbox: SandboxConfig::for_tests(), env: vec![], catalog: domain::catalog::BUILT_IN }
     }
 }
 
@@ -336,7 +338,7 @@ impl TestApp {
 
         // The site bucket with the repository's catalog, as `make deploy` leaves it.
         let catalog_bucket = format!("site-{suffix}");
-        checkout::catalog::publish_local(&sdk, &catalog_bucket, domain::catalog::BUILT_IN)
+        checkout::catalog::publish_local(&sdk, &catalog_bucket, options.catalog)
             .await
             .expect("site bucket with catalog.json");
 
@@ -491,13 +493,27 @@ impl TestApp {
 
     /// A card token for this test card number and cardholder name.
     pub(crate) async fn card_token_for(&self, card_number: &str, cardholder: &str) -> String {
+        self.card_token_with(card_number, cardholder, Some(("DNI", "12345678"))).await
+    }
+
+    /// A card token for this test card, cardholder name and document (none on MLM).
+    pub(crate) async fn card_token_with(
+        &self,
+        card_number: &str,
+        cardholder: &str,
+        identification: Option<(&str, &str)>,
+    ) -> String {
+        let mut holder = json!({"name": cardholder});
+        if let Some((kind, number)) = identification {
+            holder["identification"] = json!({"type": kind, "number": number});
+        }
         let resp = post_json(
             &format!("{}/v1/card_tokens?public_key={}", self.sandbox.base_url(), self.sandbox.control().public_key()),
             &json!({"card_number": card_number, "expiration_month": 11, "expiration_year": 2030,
-                    "security_code": "123", "cardholder": {"name": cardholder, "identification": {"type": "DNI", "number": "12345678"}}}),
+                    "security_code": "123", "cardholder": holder}),
         )
         .await;
-        resp["id"].as_str().expect("card token").to_owned()
+        resp["id"].as_str().unwrap_or_else(|| panic!("card token: {resp}")).to_owned()
     }
 
     /// A valid checkout request paying with a fresh token for `cardholder`.

@@ -13,7 +13,11 @@ use crate::helpers::{Options, TestApp, key, logs};
 
 /// Webhooks off: only the deliveries a test makes reach the handler.
 fn quiet() -> Options {
-    Options { sandbox: SandboxConfig { webhooks_enabled: false, ..SandboxConfig::for_tests() }, env: vec![] }
+    Options {
+        sandbox: SandboxConfig { webhooks_enabled: false, ..SandboxConfig::for_tests() },
+        env: vec![],
+        ..Options::default()
+    }
 }
 
 /// Pays with the approved card (`APRO`); returns (order id, payment id).

@@ -22,5 +22,6 @@ mod helpers;
 mod lifecycle;
 mod merchant_admin;
 mod paying;
+mod sites;
 mod status_lookup;
 mod webhooks;

@@ -236,7 +236,8 @@ async fn a_refund_made_in_mercado_pagos_panel_reaches_the_order_by_webhook_and_b
 
 #[tokio::test]
 async fn a_chargeback_reaches_the_order_by_webhook() {
-    let app = TestApp::spawn_with(Options { sandbox: SandboxConfig::for_tests(), env: vec![] }).await;
+    let app =
+        TestApp::spawn_with(Options { sandbox: SandboxConfig::for_tests(), env: vec![], ..Options::default() }).await;
     let order_id = pay(&app, "APRO").await;
     let payment_id = app.order(&order_id).await.payment_id.expect("payment");
     app.sandbox.control().chargeback(payment_id).expect("chargeback");
@@ -250,7 +251,8 @@ async fn a_chargeback_reaches_the_order_by_webhook() {
 #[tokio::test]
 async fn a_refund_made_in_mercado_pagos_panel_reaches_the_order_by_status_polling() {
     let recheck = vec![("STATUS_RECHECK_PAID_AFTER_SECS", "0".to_owned())];
-    let app = TestApp::spawn_with(Options { sandbox: SandboxConfig::for_tests(), env: recheck }).await;
+    let app =
+        TestApp::spawn_with(Options { sandbox: SandboxConfig::for_tests(), env: recheck, ..Options::default() }).await;
     let order_id = pay(&app, "APRO").await;
     let payment_id = app.order(&order_id).await.payment_id.expect("payment");
 
@@ -270,8 +272,9 @@ async fn a_refund_made_in_mercado_pagos_panel_reaches_the_order_by_status_pollin
 #[tokio::test]
 async fn concurrent_deliveries_and_polls_announce_each_change_exactly_once() {
     let recheck = vec![("STATUS_RECHECK_PAID_AFTER_SECS", "0".to_owned())];
-    let app =
-        std::sync::Arc::new(TestApp::spawn_with(Options { sandbox: SandboxConfig::for_tests(), env: recheck }).await);
+    let app = std::sync::Arc::new(
+        TestApp::spawn_with(Options { sandbox: SandboxConfig::for_tests(), env: recheck, ..Options::default() }).await,
+    );
     let order_id = pay(&app, "APRO").await;
     let payment_id = app.order(&order_id).await.payment_id.expect("payment");
     app.sandbox.control().set_webhooks_enabled(false);

@@ -390,6 +390,7 @@ async fn rotated_token_is_picked_up_without_restart() {
     let app = TestApp::spawn_with(Options {
         sandbox: SandboxConfig::for_tests(),
         env: vec![("SECRETS_TTL_SECS", "3600".into())],
+        ..Options::default()
     })
     .await;
     assert_eq!(app.post_payment(Some(&key()), &app.checkout_body("APRO").await).await.0, 201, "warms the secret cache");

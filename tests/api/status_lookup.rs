@@ -31,6 +31,7 @@ async fn without_webhooks_polling_settles_the_payment() {
     let app = TestApp::spawn_with(Options {
         sandbox: SandboxConfig { webhooks_enabled: false, ..SandboxConfig::for_tests() },
         env: vec![],
+        ..Options::default()
     })
     .await;
     let (_, body) = app.post_payment(Some(&key()), &app.checkout_body("CONT").await).await;
@@ -53,6 +54,7 @@ async fn an_order_whose_create_answer_was_lost_is_found_by_reference() {
     let app = TestApp::spawn_with(Options {
         sandbox: SandboxConfig { webhooks_enabled: false, ..SandboxConfig::for_tests() },
         env: vec![("MP_MAX_RETRIES", "0".into())],
+        ..Options::default()
     })
     .await;
     app.sandbox.control().inject_fault(Fault {
@@ -167,6 +169,7 @@ async fn mercado_pago_down_serves_the_stored_state() {
     let app = TestApp::spawn_with(Options {
         sandbox: SandboxConfig { webhooks_enabled: false, ..SandboxConfig::for_tests() },
         env: vec![("MP_MAX_RETRIES", "0".into())],
+        ..Options::default()
     })
     .await;
     let (_, body) = app.post_payment(Some(&key()), &app.checkout_body("CONT").await).await;

@@ -18,7 +18,11 @@ async fn pending_order(app: &TestApp) -> (String, u64) {
 }
 
 fn quiet() -> Options {
-    Options { sandbox: SandboxConfig { webhooks_enabled: false, ..SandboxConfig::for_tests() }, env: vec![] }
+    Options {
+        sandbox: SandboxConfig { webhooks_enabled: false, ..SandboxConfig::for_tests() },
+        env: vec![],
+        ..Options::default()
+    }
 }
 
 #[tokio::test]
@@ -336,6 +340,7 @@ async fn without_a_notification_url_the_panel_webhook_still_settles_the_order() 
     let app = TestApp::spawn_with(Options {
         sandbox: SandboxConfig::for_tests(),
         env: vec![("NOTIFICATION_URL", String::new())],
+        ..Options::default()
     })
     .await;
     let (order_id, payment_id) = pending_order(&app).await;

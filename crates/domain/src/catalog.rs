@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::money;
+use crate::site::Site;
 use crate::validation::FieldErrors;
 
 /// Text in the three supported languages.
@@ -157,8 +158,27 @@ impl Catalog {
         }
     }
 
+    /// The catalog's Mercado Pago site (checked when the catalog is read).
+    pub fn site(&self) -> &'static Site {
+        Site::by_id(&self.site_id).unwrap_or(&crate::site::MLA)
+    }
+
     fn check(&self) -> Result<(), CatalogError> {
         let invalid = |m: String| Err(CatalogError::Invalid(m));
+        let Some(site) = Site::by_id(&self.site_id) else {
+            let known: Vec<&str> = crate::site::SITES.iter().map(|s| s.id).collect();
+            return invalid(format!(
+                "site_id {:?} is not one of Mercado Pago's sites ({})",
+                self.site_id,
+                known.join(", ")
+            ));
+        };
+        if self.currency_id != site.currency_id {
+            return invalid(format!(
+                "currency_id {:?} is not {}'s currency: Mercado Pago charges in {} there",
+                self.currency_id, site.id, site.currency_id
+            ));
+        }
         if self.currency_id.len() != 3 || !self.currency_id.bytes().all(|b| b.is_ascii_uppercase()) {
             return invalid(format!("currency_id {:?} is not an ISO 4217 code", self.currency_id));
         }
@@ -306,22 +326,34 @@ mod tests {
         assert!(matches!(Catalog::from_json(&cents), Err(CatalogError::Invalid(_))));
         assert!(matches!(Catalog::from_json("{}"), Err(CatalogError::Parse(_))));
         let unknown = good.replacen("\"ARS\"", "\"ZZZ\"", 1);
-        assert!(matches!(Catalog::from_json(&unknown), Err(CatalogError::Invalid(m)) if m.contains("ISO 4217")));
+        assert!(matches!(Catalog::from_json(&unknown), Err(CatalogError::Invalid(m)) if m.contains("\"ZZZ\"")));
+        let other_site = good.replacen("\"MLA\"", "\"MLV\"", 1);
+        assert!(matches!(Catalog::from_json(&other_site),
+            Err(CatalogError::Invalid(m)) if m == "site_id \"MLV\" is not one of Mercado Pago's sites (MLA, MLB, MLM, MLU, MLC, MPE, MCO)"));
+        let wrong_currency = good.replacen("\"MLA\"", "\"MLB\"", 1);
+        assert!(matches!(Catalog::from_json(&wrong_currency),
+            Err(CatalogError::Invalid(m)) if m == "currency_id \"ARS\" is not MLB's currency: Mercado Pago charges in BRL there"));
         let no_category = good.replacen("\"category_id\": \"home\"", "\"category_id\": \"\"", 1);
         assert!(matches!(Catalog::from_json(&no_category), Err(CatalogError::Invalid(m)) if m.contains("category_id")));
         let catalog = Catalog::from_json(good).expect("built-in");
         assert_eq!(catalog.product("mate-calabaza").and_then(|p| p.category_id.as_deref()), Some("home"));
     }
 
+    /// The built-in catalog on the site of another currency.
+    fn in_currency(currency: &str) -> String {
+        let site = crate::site::SITES.iter().find(|s| s.currency_id == currency).expect("a site's currency");
+        BUILT_IN.replacen("\"ARS\"", &format!("{currency:?}"), 1).replacen("\"MLA\"", &format!("{:?}", site.id), 1)
+    }
+
     /// The built-in catalog in another currency, with whole prices (`"7250.50"` → `"7250"`).
     fn whole_catalog(currency: &str) -> String {
-        BUILT_IN.replacen("\"ARS\"", &format!("{currency:?}"), 1).replacen("\"7250.50\"", "\"7250\"", 1)
+        in_currency(currency).replacen("\"7250.50\"", "\"7250\"", 1)
     }
 
     #[test]
     fn prices_with_decimals_are_refused_for_currencies_without() {
         for currency in ["CLP", "COP"] {
-            let text = BUILT_IN.replacen("\"ARS\"", &format!("{currency:?}"), 1);
+            let text = in_currency(currency);
             let Err(CatalogError::Invalid(message)) = Catalog::from_json(&text) else {
                 panic!("{currency}: 7250.50 accepted");
             };
@@ -348,8 +380,7 @@ mod tests {
         assert_eq!(order.total.normalize().scale(), 0);
         assert_eq!(order.currency_id, "CLP");
         for currency in ["ARS", "BRL", "COP", "MXN", "PEN", "UYU"] {
-            let text = BUILT_IN.replacen("\"ARS\"", &format!("{currency:?}"), 1);
-            let text = if currency == "COP" { whole_catalog(currency) } else { text };
+            let text = if currency == "COP" { whole_catalog(currency) } else { in_currency(currency) };
             let c = Catalog::from_json(&text).expect(currency);
             let order = c.price(&[line("bombilla-acero", 3)]).expect("priced");
             assert_eq!(order.total, Decimal::new(28_500, 0), "{currency}");

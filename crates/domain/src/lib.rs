@@ -12,6 +12,7 @@
 //! - [`pay`]: paying once per `Idempotency-Key`.
 //! - [`settle`]: applying a payment to its order, and the exactly-once "order paid" event.
 //! - [`messages`]: what the buyer reads, per locale.
+//! - [`site`]: the seven Mercado Pago sites: currency, language, identification documents.
 
 pub mod buyer;
 pub mod catalog;
@@ -24,4 +25,5 @@ pub mod pay;
 pub mod payment;
 pub mod ports;
 pub mod settle;
+pub mod site;
 pub mod validation;

@@ -51,6 +51,11 @@ impl MemoryOrders {
         f(&mut self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 
+    /// How many orders there are.
+    pub(crate) fn len(&self) -> usize {
+        self.with(|t| t.orders.len())
+    }
+
     /// A created order whose attempt lease has run out.
     pub(crate) fn created(&self, terms: NewOrder) -> Order {
         let order = Order::create(terms, OffsetDateTime::now_utc(), 0);

@@ -12,6 +12,7 @@ use crate::order::{Begin, NewOrder, Order, OrderStatus};
 use crate::payment::{ChargeItem, ChargeRequest, ProviderError};
 use crate::ports::{OrderEvents, OrderRepository, PaymentProvider, StoreError};
 use crate::settle::{self, SettleError, Settled};
+use crate::site::DocumentError;
 use crate::validation::{FieldErrors, PaymentRequest};
 
 /// How long one request may hold the right to call the provider for an order. Longer than the
@@ -76,6 +77,7 @@ impl<R: OrderRepository, E: OrderEvents, P: PaymentProvider> Checkout<'_, R, E, 
     /// [`PayError`], each with its answer.
     pub async fn pay(&self, idempotency_key: &str, request: &PaymentRequest) -> Result<Order, PayError> {
         let priced = self.catalog.price(&request.items).map_err(PayError::Invalid)?;
+        let request = &self.for_site(request).map_err(PayError::Invalid)?;
         if request.transaction_amount.is_some_and(|seen| seen != priced.total) {
             // A retry of a request the earlier prices accepted (its answer was lost, then the
             // catalog changed) gets its own order's result: refusing it would make the page
@@ -104,6 +106,44 @@ impl<R: OrderRepository, E: OrderEvents, P: PaymentProvider> Checkout<'_, R, E, 
             Begin::Created(order) => self.charge(&order, request, &priced, idempotency_key).await,
             Begin::Existing(order) => self.resume(order, request, &priced, idempotency_key).await,
         }
+    }
+
+    /// The request as the catalog's site takes it: `transaction_amount` with no more decimals
+    /// than the currency has (`18500.5` CLP is refused, not rounded), and the identification
+    /// document checked and normalized for the site ([`Site::check_document`]); required on
+    /// every site that asks for one, dropped on MLM, which asks for none.
+    ///
+    /// # Errors
+    /// Field errors: `transaction_amount: too_many_decimals`, `payer.identification: required`,
+    /// `payer.identification.type: invalid`, `payer.identification.number: invalid`.
+    fn for_site(&self, request: &PaymentRequest) -> Result<PaymentRequest, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let decimals =
+            crate::money::minor_units(&self.catalog.currency_id).unwrap_or(crate::money::DEFAULT_MINOR_UNITS);
+        if request.transaction_amount.is_some_and(|a| a.normalize().scale() > decimals) {
+            errors.add("transaction_amount", "too_many_decimals");
+        }
+        let mut checked = request.clone();
+        let site = self.catalog.site();
+        checked.payer_identification = match (&request.payer_identification, site.asks_for_identification()) {
+            (_, false) => None,
+            (None, true) => {
+                errors.add("payer.identification", "required");
+                None
+            }
+            (Some((kind, number)), true) => match site.check_document(kind, number) {
+                Ok(normalized) => Some((kind.clone(), normalized)),
+                Err(DocumentError::UnknownType) => {
+                    errors.add("payer.identification.type", "invalid");
+                    None
+                }
+                Err(DocumentError::InvalidNumber) => {
+                    errors.add("payer.identification.number", "invalid");
+                    None
+                }
+            },
+        };
+        if errors.is_empty() { Ok(checked) } else { Err(errors) }
     }
 
     /// The same key and request again: the first result, or (while the order has none) the
@@ -293,7 +333,7 @@ mod tests {
         json!({"items": [{"sku": "mate-calabaza", "quantity": 1}], "token": "abc", "payment_method_id": "visa",
                "installments": 1, "locale": "es-AR",
                "payer": {"email": "Buyer@Example.com", "first_name": "Ana", "last_name": "García",
-                         "phone": {"number": "11 5555-0100"}},
+                         "phone": {"number": "11 5555-0100"}, "identification": {"type": "DNI", "number": "12345678"}},
                "shipping_address": {"street_name": "Av. Corrientes", "street_number": "1234", "zip_code": "C1043",
                                     "city_name": "Buenos Aires", "state_name": "CABA"}})
     }
@@ -465,6 +505,57 @@ mod tests {
         *world.provider.outcome.lock().expect("lock") = None;
         let paid = world.checkout().pay("k", &request(body())).await.expect("paid on retry");
         assert_eq!((paid.status, world.charges()), (OrderStatus::Approved, 1));
+    }
+
+    #[tokio::test]
+    async fn documents_are_checked_for_the_catalogs_site_before_any_order() {
+        let world = World::new();
+        let with_document = |kind: &str, number: &str| {
+            let mut b = body();
+            b["payer"]["identification"] = json!({"type": kind, "number": number});
+            request(b)
+        };
+        let refused = |r: Result<Order, PayError>| match r {
+            Err(PayError::Invalid(fields)) => fields,
+            other => panic!("not refused: {other:?}"),
+        };
+        let fields = refused(world.checkout().pay("a", &with_document("CPF", "12345678909")).await);
+        assert_eq!(fields.get("payer.identification.type"), Some("invalid"), "a Brazilian document in Argentina");
+        let fields = refused(world.checkout().pay("b", &with_document("DNI", "123")).await);
+        assert_eq!(fields.get("payer.identification.number"), Some("invalid"));
+        let mut none = body();
+        none["payer"].as_object_mut().expect("payer").remove("identification");
+        let fields = refused(world.checkout().pay("c", &request(none)).await);
+        assert_eq!(fields.get("payer.identification"), Some("required"));
+        assert_eq!((world.orders.len(), world.charges()), (0, 0), "nothing created, nothing charged");
+
+        // Written with dots or without, it is the same document and the same request.
+        let first = world.checkout().pay("d", &with_document("DNI", "12.345.678")).await.expect("paid");
+        let again = world.checkout().pay("d", &with_document("DNI", "12345678")).await.expect("the same request");
+        assert_eq!((first.order_id, world.charges()), (again.order_id, 1));
+    }
+
+    #[tokio::test]
+    async fn a_clp_amount_with_decimals_is_refused_not_rounded() {
+        let mut world = World::new();
+        world.catalog = Catalog::from_json(
+            &crate::catalog::BUILT_IN.replacen("\"MLA\"", "\"MLC\"", 1).replacen("\"ARS\"", "\"CLP\"", 1).replacen(
+                "\"7250.50\"",
+                "\"7250\"",
+                1,
+            ),
+        )
+        .expect("a Chilean catalog");
+        let mut b = body();
+        b["payer"]["identification"] = json!({"type": "RUT", "number": "12.345.678-5"});
+        b["transaction_amount"] = serde_json::from_str("18500.5").expect("a number");
+        let Err(PayError::Invalid(fields)) = world.checkout().pay("k", &request(b.clone())).await else {
+            panic!("18500.5 CLP accepted")
+        };
+        assert_eq!(fields.get("transaction_amount"), Some("too_many_decimals"));
+        b["transaction_amount"] = json!(18500);
+        let paid = world.checkout().pay("k", &request(b)).await.expect("a whole amount");
+        assert_eq!((paid.terms.amount, paid.terms.currency_id.as_str()), (rust_decimal::Decimal::new(18500, 0), "CLP"));
     }
 
     #[tokio::test]
