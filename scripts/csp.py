@@ -10,6 +10,9 @@ template ships, never a copy:
     scripts/csp.py --local http://127.0.0.1:8181 the same policy with every Mercado Pago host
                                                  (mercadopago, mercadolibre, mercadolivre,
                                                  mlstatic) replaced by the local sandbox origin
+        [--acs http://localhost:8181]            and the `https:` scheme source (the card
+                                                 issuer's 3-D Secure page, whose host is only
+                                                 known per payment) by the sandbox's ACS origin
 
 Only the standard library and PyYAML (in the project's virtualenvs) are needed. The template's
 CloudFormation tags (!Ref, !Sub, !Join...) are read as plain {"Ref": ...}/{"Fn::...": ...} maps.
@@ -144,17 +147,26 @@ def is_mercado_pago(source):
     return bool(host and MERCADO_PAGO_HOST.search(host))
 
 
-def localize(policy, origin):
-    """The policy with every Mercado Pago host replaced by `origin` (deduplicated), everything else
-    kept, minus the https-only directives that would break a plain-http local stack."""
+def localize(policy, origin, acs=None):
+    """The policy with every Mercado Pago host replaced by `origin` and, given `acs`, the `https:`
+    scheme source replaced by `acs` (deduplicated), everything else kept, minus the https-only
+    directives that would break a plain-http local stack.
+
+    `https:` stands for any card issuer's 3-D Secure page (ACS) in production; locally the only
+    ACS is the sandbox's stand-in, on its own origin, so the local policy allows exactly that one.
+    """
     origin = origin.rstrip("/")
+    acs = acs and acs.rstrip("/")
     local = []
     for name, sources in parse(policy):
         if name in HTTPS_ONLY_DIRECTIVES:
             continue
         mapped = []
         for source in sources:
-            value = origin if is_mercado_pago(source) else source
+            if acs and source.lower() == "https:":
+                value = acs
+            else:
+                value = origin if is_mercado_pago(source) else source
             if value not in mapped:
                 mapped.append(value)
         local.append((name, mapped))
@@ -167,13 +179,18 @@ def main(argv=None):
         "--template", default=DEFAULT_TEMPLATE, help="SAM/CloudFormation template (default: infra/template.yaml)"
     )
     parser.add_argument("--local", metavar="ORIGIN", help="map Mercado Pago's hosts to this origin (the local sandbox)")
+    parser.add_argument(
+        "--acs", metavar="ORIGIN", help="with --local: map the https: scheme source to this origin (the sandbox's ACS)"
+    )
     args = parser.parse_args(argv)
+    if args.acs and not args.local:
+        parser.error("--acs needs --local")
     try:
         policy = template_csp(load_template(args.template))
     except (OSError, yaml.YAMLError, TemplateError) as e:
         print(f"csp.py: {e}", file=sys.stderr)
         return 1
-    print(localize(policy, args.local) if args.local else policy)
+    print(localize(policy, args.local, args.acs) if args.local else policy)
     return 0
 
 

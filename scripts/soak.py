@@ -140,7 +140,11 @@ def main() -> int:
             },
         }
         t0 = time.perf_counter()
-        status, answer = site.post("/api/process_payment", body, {"idempotency-key": str(uuid.uuid4()), "x-meli-session-id": f"soak-device-{i}"})
+        status, answer = site.post(
+            "/api/process_payment",
+            body,
+            {"idempotency-key": str(uuid.uuid4()), "x-meli-session-id": f"soak-device-{i}"},
+        )
         latencies.append(time.perf_counter() - t0)
         if status != 201 or answer.get("status") != "approved":
             failures.append(f"payment {i}: HTTP {status}: {answer}")

@@ -15,6 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import csp
 
 SANDBOX = "http://127.0.0.1:8181"
+ACS = "http://localhost:8181"  # the sandbox's 3-D Secure stand-in: its own origin, as an issuer's is
 
 
 def template_with(policy_yaml, behavior_ref="Headers"):
@@ -133,6 +134,27 @@ class LocalizeTest(unittest.TestCase):
         self.assertEqual(local["img-src"], ["'self'", "data:", SANDBOX])
         self.assertEqual(local["frame-ancestors"], ["'none'"])
 
+    def test_the_https_scheme_source_becomes_the_acs_origin_and_nothing_else_does(self):
+        policy = (
+            "script-src 'self' https://sdk.mercadopago.com https://www.mercadopago.com; "
+            "frame-src https://secure-fields.mercadopago.com https:; form-action 'self' https:; "
+            "img-src 'self' https://http2.mlstatic.com"
+        )
+        local = dict(csp.parse(csp.localize(policy, SANDBOX, ACS + "/")))
+        self.assertEqual(local["script-src"], ["'self'", SANDBOX])  # security.js: the sandbox serves it
+        self.assertEqual(local["frame-src"], [SANDBOX, ACS])
+        self.assertEqual(local["form-action"], ["'self'", ACS])
+        self.assertEqual(local["img-src"], ["'self'", SANDBOX])
+        # Without --acs the scheme source is kept as it is (it allows no plain-http origin).
+        self.assertEqual(dict(csp.parse(csp.localize(policy, SANDBOX)))["form-action"], ["'self'", "https:"])
+
+    def test_only_the_bare_https_scheme_is_the_acs(self):
+        policy = "frame-src HTTPS: https://example.com http: data:"
+        self.assertEqual(
+            csp.parse(csp.localize(policy, SANDBOX, ACS)),
+            [("frame-src", [ACS, "https://example.com", "http:", "data:"])],
+        )
+
     def test_https_only_directives_are_dropped_locally(self):
         self.assertNotIn("upgrade-insecure-requests", csp.localize(self.POLICY, SANDBOX))
 
@@ -197,6 +219,20 @@ class ShippedPolicyTest(unittest.TestCase):
         self.assertIn("https://secure-fields.mercadopago.com", self.directives["connect-src"])
         self.assertIn("'self'", self.directives["connect-src"])  # config.json, catalog.json, /api/*
 
+    def test_the_device_script_is_allowed(self):
+        # www.mercadopago.com/v2/security.js (Device ID), loaded from an external file, no inline code.
+        self.assertIn("https://www.mercadopago.com", self.directives["script-src"])
+
+    def test_the_issuer_3ds_page_is_allowed_only_where_it_is_needed(self):
+        # The issuer's ACS is framed and the page posts creq to it; its host is only known per
+        # payment, so any https origin, in these two directives and no other.
+        self.assertIn("https:", self.directives["frame-src"])
+        self.assertEqual(self.directives["form-action"], ["'self'", "https:"])
+        for name, sources in self.directives.items():
+            self.assertNotIn("http:", sources, name)
+            if name not in ("frame-src", "form-action"):
+                self.assertNotIn("https:", sources, name)
+
     def test_every_external_source_is_an_https_mercado_pago_host(self):
         for name, sources in self.directives.items():
             for source in sources:
@@ -206,10 +242,13 @@ class ShippedPolicyTest(unittest.TestCase):
                 self.assertTrue(csp.is_mercado_pago(source), f"{name}: {source}")
 
     def test_locally_no_mercado_pago_host_is_left(self):
-        local = csp.localize(self.policy, SANDBOX)
+        local = csp.localize(self.policy, SANDBOX, ACS)
         self.assertNotIn("mercadopago", local)
         self.assertNotIn("mlstatic", local)
-        self.assertIn(f"frame-src {SANDBOX}", local)
+        self.assertNotIn("https:", local)
+        directives = dict(csp.parse(local))
+        self.assertEqual(directives["frame-src"], [SANDBOX, ACS])
+        self.assertEqual(directives["form-action"], ["'self'", ACS])
 
 
 class CommandLineTest(unittest.TestCase):
@@ -226,6 +265,15 @@ class CommandLineTest(unittest.TestCase):
         code, out, _ = self.run_main("--local", SANDBOX)
         self.assertEqual(code, 0)
         self.assertIn(f"script-src 'self' {SANDBOX}", out)
+
+    def test_the_acs_origin_goes_with_local(self):
+        code, out, _ = self.run_main("--local", SANDBOX, "--acs", ACS)
+        self.assertEqual(code, 0)
+        self.assertIn(f"form-action 'self' {ACS}", out)
+        with contextlib.redirect_stderr(io.StringIO()) as err, self.assertRaises(SystemExit) as exit_:
+            csp.main(["--acs", ACS])
+        self.assertEqual(exit_.exception.code, 2)
+        self.assertIn("--acs needs --local", err.getvalue())
 
     def test_a_template_without_a_policy_fails_with_a_message(self):
         with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:

@@ -17,8 +17,7 @@ const PATHS = {
   email: 'cardholderEmail', type: 'identificationType', number: 'identificationNumber',
   identification: 'identificationNumber', transaction_amount: 'total', items: 'total',
 };
-// MercadoPago.js codes for an empty field (cardForm errors): "Ingresa…" rather than "Revisa…".
-// https://www.mercadopago.com.ar/developers/en/docs/checkout-api-payments/response-handling/data-insertion-errors
+// MercadoPago.js's codes for an empty field: "Ingresa…", not "Revisa…" (docs/mercadopago.md).
 const EMPTY = ['205', '208', '209', '212', '214', '221', '224'];
 // Fulfilment data (catalog.json `collect`) as the API names and checks it: [autocomplete, max
 // (phone: digits) = 80, min = 1, allowed = no control characters], trimmed.
@@ -29,6 +28,7 @@ const X = {
   floor: U, apartment: U,
   zip_code: ['postal-code', 10, 3, /^[a-z\d -]*$/i], city_name: ['address-level2'], state_name: ['address-level1'],
 };
+const arg = (k) => new URLSearchParams(location.search).get(k);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const keep = (v) => { try { v ? sessionStorage.setItem(KEY, v) : sessionStorage.removeItem(KEY); } catch {} };
 const get = async (u, cache = 'no-store') => { const r = await fetch(u, { cache }); if (!r.ok) throw r; return r.json(); };
@@ -47,6 +47,7 @@ const money = (c) => new Intl.NumberFormat(loc(), { style: 'currency', currency:
 const total = () => cat.products.reduce((s, p) => s + qty[p.sku] * cents(p.unit_price), 0);
 const amount = () => ((total() || cents(cat.products[0].unit_price)) / 100).toFixed(2);
 const reset = () => cat.products.forEach((p, i) => { qty[p.sku] = +!i; });
+const errLine = (k) => h('p', { className: 'err', id: `err-${k}`, 'aria-live': 'polite' });
 const named = (p) => (p ? p.name[lang] : '').replace(/(\d) (?=\p{L}{1,3}\b)/gu, '$1\u00a0'); // "1 kg" stays whole
 
 function h(tag, props, ...kids) {
@@ -77,14 +78,13 @@ async function init() {
     if (!X[k]) FIELDS.push(k);
     label.dataset.t = k;
     if (label.localName === 'label') label.htmlFor = `${F}__${k}`;
-    f.append(h('p', { className: 'err', id: `err-${k}`, 'aria-live': 'polite' }));
+    f.append(errLine(k));
     field(k).setAttribute('aria-describedby', `err-${k}`);
   }
-  const url = new URL(location.href).searchParams;
   const pick = (list) => list.map((l) => String(l).slice(0, 2)).find((l) => LANGS.includes(l));
   let saved;
   try { saved = localStorage.getItem('lang'); } catch {}
-  const early = pick([url.get('lang'), saved, ...navigator.languages]);
+  const early = pick([arg('lang'), saved, ...navigator.languages]);
   const texts = early && get(`locales/${early}.json`, 'default');
   try {
     [cfg, cat] = await Promise.all([get('config.json'), get('catalog.json')]);
@@ -96,17 +96,17 @@ async function init() {
   if (attempt) for (const it of JSON.parse(attempt.body).items) qty[it.sku] = it.quantity;
   $('lang').onchange = (e) => setLang(e.target.value);
   $('products').onclick = step;
-  $('retry').onclick = send;
+  $('retry').onclick = () => (attempt ? send : pay)();
   $('another').onclick = () => back();
   $('again').onclick = () => back(true);
   for (const l of $$('.lbl')) l.onclick = () => l.nextSibling.querySelector('iframe')?.focus();
   // Ahead of the SDK's listener on the form: one token and one request per attempt.
   document.addEventListener('submit', (e) => { e.preventDefault(); e.stopPropagation(); pay(); }, true);
-  $('test-mode').hidden = !/^TEST-/.test(cfg.public_key); // Mercado Pago's test credentials start with TEST-
+  $('test-mode').hidden = !/^TEST-/.test(cfg.public_key); // Mercado Pago's test credentials
   $('ident').hidden = cfg.site_id === 'MLM'; // Mercado Pago México asks for no document
   trust();
   render();
-  const order = url.get('order');
+  const order = arg('order');
   if (attempt) {
     showResult({ status: 'resuming', cents: attempt.total, items: JSON.parse(attempt.body).items }, false);
     send();
@@ -114,17 +114,14 @@ async function init() {
     // The receipt: shown once known (or after 5 s), so nothing moves under the buyer's eyes.
     await Promise.race([status(order).then((s) => showResult(s || { status: 'missing' }, false)), sleep(5000)]);
     if (!view) showResult({ order_id: order, status: 'loading' }, false);
-    $('main').ariaBusy = false;
-    return;
   }
   $('main').ariaBusy = false;
-  mount();
+  if (attempt || !order) mount();
 }
 
 function fatal() {
   $('main').ariaBusy = false;
-  $('notice').hidden = false;
-  $('notice-msg').textContent = T.fatal || 'No pudimos cargar el pago. Recarga la página.';
+  notice(T.fatal || 'No pudimos cargar el pago. Recarga la página.');
   $('pay').hidden = true;
 }
 
@@ -176,7 +173,7 @@ function render() {
         h('p', { className: 'price' }, money(cents(p.unit_price)))),
       h('div', { className: 'qty', role: 'group', 'aria-label': t('qty', { name }) },
         btn(-1, 'dec', '−'), h('output', { id: `q-${sku}` }), btn(1, 'inc', '+')),
-      h('p', { className: 'err', id: `err-${sku}`, 'aria-live': 'polite' }));
+      errLine(sku));
   }));
   totals();
   if (view) showResult(view, false);
@@ -215,12 +212,13 @@ function payButton() {
   $('pay').disabled = !ready || empty;
   $('pay').ariaDisabled = !!(busy || attempt);
   $('pay').ariaBusy = !!busy;
-  $('pay-label').textContent = busy ? t('paying') : ready ? t('pay', { amount: money(total()) }) : t('loading');
+  $('pay-label').textContent = t(busy ? 'paying' : ready ? 'pay' : 'loading', { amount: money(total()) });
   $('err-total').textContent = empty ? t('empty') : '';
 }
 
-/** Loads MercadoPago.js once. */
+/** Loads MercadoPago.js and the device script, once. */
 function loadSdk() {
+  sdk || cfg.device_script_url && document.head.append(h('script', { src: cfg.device_script_url, view: 'checkout' }));
   sdk ||= new Promise((onload, onerror) => document.head.append(h('script', { src: cfg.sdk_url, onload, onerror })));
   return sdk;
 }
@@ -240,7 +238,7 @@ async function mount() {
       Object.assign(form[k], { style: { fontSize: '16px', color: '#1d1d1b', placeholderColor: '#6b6b6b' }, srLabel: t(k) });
     }
   }
-  const me = cardForm = new MercadoPago(cfg.public_key, { locale: loc(), advancedFraudPrevention: !!cfg.fraud_prevention }).cardForm({
+  const me = cardForm = new MercadoPago(cfg.public_key, { locale: loc(), advancedFraudPrevention: !!cfg.fraud_prevention, trackingDisabled: true }).cardForm({
     amount: amount(),
     iframe: true,
     form,
@@ -302,10 +300,7 @@ function message(name, list) {
 
 const fieldError = (k, code) => [k, `${{ required: 'm', too_long: k === 'phone' ? 'e' : 'l' }[code] || 'e'}_${k}`, { n: X[k][1] || 80 }];
 
-/**
- * Shows (or clears, with no key) the message of a field, a product (SKU) or the total: a text
- * key and its values, kept so that a language switch re-renders it.
- */
+/** Shows (or clears) the message of a field, a product or the total: a text key and values, kept for a language switch. */
 function bad(name, key, v) {
   const e = $(`err-${name}`); const input = field(name);
   if (e) {
@@ -344,7 +339,7 @@ async function pay() {
   busy = true;
   payButton();
   const email = field('cardholderEmail').value.trim();
-  const errors = /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) ? [] : [['cardholderEmail', email ? 'e_cardholderEmail' : 'm_cardholderEmail']];
+  const errors = /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) ? [] : [['cardholderEmail', `${email ? 'e' : 'm'}_cardholderEmail`]];
   const x = {};
   for (const [k, [, max = 80, min = 1, ok = /^\P{Cc}*$/u]] of Object.entries(X)) {
     const v = field(k).value.trim();
@@ -379,7 +374,7 @@ async function pay() {
     shipping_address: address.street_name && address,
     transaction_amount: total() / 100, locale: loc(),
   };
-  attempt = { key: crypto.randomUUID(), body: JSON.stringify(body), total: total() };
+  attempt = { key: crypto.randomUUID(), body: JSON.stringify(body), total: total(), dev: self.MP_DEVICE_SESSION_ID };
   keep(JSON.stringify(attempt));
   send();
 }
@@ -400,7 +395,7 @@ async function send() {
     try {
       res = await fetch(`${cfg.api_base}/process_payment`, {
         method: 'POST', body: attempt.body, signal: AbortSignal.timeout(45000),
-        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': attempt.key },
+        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': attempt.key, ...(/^[!-~]{1,200}$/.test(attempt.dev ?? '') && { 'X-Meli-Session-Id': attempt.dev }) },
       });
       data = await res.json();
     } catch { return stop('net'); }
@@ -412,6 +407,11 @@ async function send() {
   const { body, total: paid } = attempt;
   attempt = busy = false;
   keep();
+  if (data.three_ds_info) { // the bank's 3-D Secure challenge (challenge.js)
+    busy = true;
+    data = await import('./challenge.js').then((m) => m.default(data, lang, cfg, status)).catch(() => 'generic');
+    if (!data.order_id) return stop(data);
+  }
   if (res.status === 201) return showResult({ ...data, cents: paid, at: new Date() });
   showForm();
   payButton();
@@ -450,10 +450,7 @@ async function status(id) {
   } catch { return null; }
 }
 
-/**
- * Shows a result: from process_payment or payment_status, or `resuming` (a reload during a
- * payment), `loading` / `missing` (a receipt URL). `focus` moves focus to its heading.
- */
+/** Shows a result (process_payment, payment_status, a reload's `resuming`, a receipt URL's `loading` / `missing`). */
 function showResult(d, focus = true) {
   const same = view?.order_id === d.order_id;
   view = { ...(same && view), ...d };
@@ -469,8 +466,8 @@ function showResult(d, focus = true) {
   if (view.order_id) setUrl({ order: view.order_id });
   $('r-title').textContent = t(`r_${kind}`);
   $('r-msg').textContent = view.message || { resuming: t('resume'), loading: t('loading'), missing: t('missing') }[s] || '';
-  $('r-order').textContent = view.order_number || '';
-  $('r-order-row').hidden = !view.order_number;
+  const row = (k, v) => { $(`r-${k}`).textContent = v || ''; $(`r-${k}-row`).hidden = !v; };
+  row('order', view.order_number);
   const items = (view.items || []).map((it) => {
     const p = cat.products.find((x) => x.sku === it.sku);
     const price = it.unit_price ? cents(it.unit_price) : cents(p?.unit_price || 0);
@@ -479,10 +476,8 @@ function showResult(d, focus = true) {
   $('r-items').replaceChildren(...items);
   $('r-items-row').hidden = !items.length;
   $('r-amount').textContent = view.cents == null ? '' : money(view.cents);
-  $('r-payment').textContent = view.payment_id || '';
-  $('r-payment-row').hidden = !view.payment_id;
-  $('r-date').textContent = view.at ? new Intl.DateTimeFormat(loc(), { dateStyle: 'long', timeStyle: 'short' }).format(view.at) : '';
-  $('r-date-row').hidden = !view.at;
+  row('payment', view.payment_id);
+  row('date', view.at && new Intl.DateTimeFormat(loc(), { dateStyle: 'long', timeStyle: 'short' }).format(view.at));
   $('r-note').textContent = kind === 'wait' ? t(view.late ? 'timeout' : 'live') : '';
   $('another').hidden = kind !== 'no' && kind !== 'fail';
   $('again').hidden = !(kind === 'ok' || kind === 'missing' || view.late);
@@ -492,8 +487,7 @@ function showResult(d, focus = true) {
 
 /** Polls a pending payment with backoff (1, 2, 3, 5, 8, 13, 15… s) until final or timed out. */
 async function poll(id) {
-  const limit = +(new URL(location.href).searchParams.get('poll_timeout_ms') || cfg.poll_timeout_ms || 120000);
-  const end = Date.now() + limit;
+  const end = Date.now() + +(arg('poll_timeout_ms') || cfg.poll_timeout_ms || 120000);
   for (let i = 0; ; i++) {
     const wait = Math.min(([1, 2, 3, 5, 8, 13][i] || 15) * 1000, end - Date.now());
     if (wait <= 0) break;

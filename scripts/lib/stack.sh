@@ -17,6 +17,7 @@
 STATE_DIR="$ROOT/.dev/$STACK_NAME"
 SITE_URL="http://127.0.0.1:$DEV_PORT"
 SANDBOX_URL="http://127.0.0.1:$SANDBOX_PORT"
+ACS_URL="http://localhost:$SANDBOX_PORT" # the sandbox's 3-D Secure page (ACS), on its own origin
 MOTO_URL="http://127.0.0.1:$MOTO_PORT"
 LAMBDA_URL="http://127.0.0.1:$LAMBDA_PORT"
 
@@ -46,11 +47,16 @@ stack_down() {
   done
 }
 
-# The Content-Security-Policy the deployed CloudFront distribution sends, with Mercado Pago's hosts
-# mapped to the sandbox (scripts/csp.py reads it from infra/template.yaml).
+# The Content-Security-Policy the deployed CloudFront distribution sends (scripts/csp.py reads it
+# from infra/template.yaml), with Mercado Pago's hosts mapped to the sandbox and the `https:` that
+# the card issuers' 3-D Secure pages need mapped to the sandbox's ACS stand-in, which has its own
+# origin (localhost, not 127.0.0.1), as an issuer's ACS has. Against the real Mercado Pago, the
+# policy as deployed.
 stack_csp() {
-  if [ -f "$ROOT/scripts/csp.py" ] && [ -f "$ROOT/infra/template.yaml" ]; then
-    python3 "$ROOT/scripts/csp.py" --local "$SANDBOX_URL"
+  if [ "$REAL_MP" = 1 ]; then
+    python3 "$ROOT/scripts/csp.py"
+  elif [ -f "$ROOT/scripts/csp.py" ] && [ -f "$ROOT/infra/template.yaml" ]; then
+    python3 "$ROOT/scripts/csp.py" --local "$SANDBOX_URL" --acs "$ACS_URL"
   else
     echo "default-src 'self'; script-src 'self' $SANDBOX_URL; frame-src $SANDBOX_URL; connect-src 'self' $SANDBOX_URL; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
   fi
@@ -79,7 +85,7 @@ stack_up() {
     cargo build --quiet --manifest-path "$ROOT/Cargo.toml" --bin "$function"
   done <<<"$functions"
 
-  local bin access_token webhook_secret public_key api_base sdk_url
+  local bin access_token webhook_secret public_key api_base sdk_url device_script_url
   bin="$(cargo_target_dir)/debug"
   if [ "$REAL_MP" = 1 ]; then
     note "Using the real Mercado Pago API with your MP_ACCESS_TOKEN / MP_PUBLIC_KEY (needs internet)."
@@ -88,12 +94,14 @@ stack_up() {
     public_key=$MP_PUBLIC_KEY
     api_base=https://api.mercadopago.com
     sdk_url=https://sdk.mercadopago.com/js/v2
+    device_script_url=https://www.mercadopago.com/v2/security.js
   else
     access_token=TEST-sandbox-access-token
     webhook_secret=sandbox-webhook-secret
     public_key=TEST-sandbox-public-key
     api_base=$SANDBOX_URL
     sdk_url=$SANDBOX_URL/js/v2
+    device_script_url=$SANDBOX_URL/v2/security.js
   fi
 
   # For the callers' tools that sign webhooks (schemathesis in e2e.sh and fuzz.sh).
@@ -142,6 +150,7 @@ stack_up() {
 {
   "public_key": "$public_key",
   "sdk_url": "$sdk_url",
+  "device_script_url": "$device_script_url",
   "api_base": "/api",
   "site_id": "$site_id",
   "currency_id": "$currency",

@@ -402,19 +402,6 @@ test('prices changed on the server: the page reloads the catalog, shows the new 
   expect((await paymentsForOrder(request, await orderOf(page))).map((p) => p.transaction_amount)).toEqual([18500]);
   await expectCleanPage(page, errors);
 });
-
-test('a site without identification types (MLM) hides the document fields and sends no document', async ({ page }) => {
-  await page.route(`${sandboxUrl()}/v1/identification_types**`, (route) => route.fulfill({
-    json: [], headers: { 'access-control-allow-origin': new URL(appUrl()).origin },
-  }));
-  const { errors, payments } = await openCheckout(page);
-  await expect(page.locator('#ident')).toBeHidden();
-  await fillCheckout(page);
-  await page.click('#pay');
-  await expect.poll(() => payments.length).toBe(1);
-  expect(payments[0].body.payer).toEqual({
-    email: 'comprador@example.com', first_name: 'Ana', last_name: 'García', phone: { number: '+54 11 5555-0100' },
-  });
   await expectResult(page, 'approved');
   await expectCleanPage(page, errors);
 });

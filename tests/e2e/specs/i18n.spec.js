@@ -15,17 +15,20 @@ const TEXTS = {
   'fr-FR': { lang: 'es', title: 'Finaliza tu compra', product: 'Mate de calabaza', price: '$ 18.500,00', pay: 'Pagar $ 18.500,00', card: 'Número de tarjeta', frame: /Número de tarjeta/ },
 };
 
+// The page's texts (site/locales) and the 3-D Secure challenge's (site/locales/challenge, loaded
+// only with a challenge).
 test('every language has the same texts, each with the same {placeholders}', () => {
-  const dir = path.join(__dirname, '..', '..', '..', 'site', 'locales');
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
-  expect(files.sort()).toEqual(['en.json', 'es.json', 'pt.json']);
-  const [es, ...others] = ['es', 'pt', 'en'].map((l) => JSON.parse(fs.readFileSync(path.join(dir, `${l}.json`), 'utf8')));
-  const holes = (text) => (text.match(/\{\w+\}/g) || []).sort();
-  for (const other of others) {
-    expect(Object.keys(other).sort()).toEqual(Object.keys(es).sort());
-    for (const [k, v] of Object.entries(es)) {
-      expect(typeof other[k], k).toBe('string');
-      expect(holes(other[k]), k).toEqual(holes(v));
+  for (const dir of ['locales', 'locales/challenge'].map((d) => path.join(__dirname, '..', '..', '..', 'site', d))) {
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+    expect(files.sort()).toEqual(['en.json', 'es.json', 'pt.json']);
+    const [es, ...others] = ['es', 'pt', 'en'].map((l) => JSON.parse(fs.readFileSync(path.join(dir, `${l}.json`), 'utf8')));
+    const holes = (text) => (text.match(/\{\w+\}/g) || []).sort();
+    for (const other of others) {
+      expect(Object.keys(other).sort()).toEqual(Object.keys(es).sort());
+      for (const [k, v] of Object.entries(es)) {
+        expect(typeof other[k], k).toBe('string');
+        expect(holes(other[k]), k).toEqual(holes(v));
+      }
     }
   }
 });
