@@ -36,6 +36,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SITE = os.path.join(ROOT, "site")
 CATALOG = os.path.join(ROOT, "catalog.json")
 SDK_URL = "https://sdk.mercadopago.com/js/v2"
+# Mercado Pago's Device ID script: its MP_DEVICE_SESSION_ID goes with each payment as
+# X-meli-session-id (https://www.mercadopago.com.br/developers/en/docs/checkout-api/how-tos/improve-payment-approval).
+DEVICE_SCRIPT_URL = "https://www.mercadopago.com/v2/security.js"
 
 REVALIDATE = "public, max-age=0, s-maxage=31536000, must-revalidate"
 STATIC = "public, max-age=86400, s-maxage=31536000"
@@ -90,6 +93,7 @@ def config_json(public_key, catalog_path=CATALOG):
     return {
         "public_key": public_key,
         "sdk_url": SDK_URL,
+        "device_script_url": DEVICE_SCRIPT_URL,
         "api_base": "/api",
         "site_id": catalog["site_id"],
         "currency_id": catalog["currency_id"],

@@ -21,6 +21,7 @@ class ConfigTest(unittest.TestCase):
             {
                 "public_key": "APP_USR-2dfd505a-4b30-4403-878b-f8fb618e58b3",
                 "sdk_url": "https://sdk.mercadopago.com/js/v2",
+                "device_script_url": "https://www.mercadopago.com/v2/security.js",
                 "api_base": "/api",
                 "site_id": catalog["site_id"],
                 "currency_id": catalog["currency_id"],

@@ -133,10 +133,6 @@ fi
 # --- 4. The page -------------------------------------------------------------------------------
 step "6/8 Write config.json (public key, site, currency and locale from catalog.json; the device script)"
 run python3 infra/publish_site.py config --public-key "$PUBLIC_KEY" --out "$CONFIG_JSON"
-# Mercado Pago's Device ID script, which the page loads from config.json's device_script_url
-# (the local stack points it at the sandbox's stand-in).
-run python3 -c 'import json, sys; p, url = sys.argv[1:]; c = {**json.load(open(p)), "device_script_url": url}
-open(p, "w").write(json.dumps(c, indent=2) + "\n")' "$CONFIG_JSON" https://www.mercadopago.com/v2/security.js
 step "7/8 Upload the page to the bucket (explicit content types and cache headers)"
 if is_dry_run; then
   python3 infra/publish_site.py plan --config "$CONFIG_JSON"

@@ -18,12 +18,23 @@ trap stop EXIT
 trap 'exit 130' INT TERM
 stack_up
 
+# The site's first test card and test documents, from the sandbox (README.md, "Sites").
+test_card_hint() {
+  curl -sf "$SANDBOX_URL/__sandbox/config" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+docs = " or ".join(x["type"] + " " + x["number"] for x in d["test_documents"]) or "no document"
+print("the test card " + d["test_cards"][0]["card_number"] + ", expiry 11/30, CVV 123, " + docs)
+' 2>/dev/null || echo "a test card from README.md, Sites"
+}
+
 echo
 ok "The checkout is running: $SITE_URL"
 if [ "$REAL_MP" = 0 ]; then
   cat <<EOT
 
-  Pay with the test Mastercard 5031 7557 3453 0604, expiry 11/30, CVV 123, DNI 12345678.
+  Site $(catalog_field site_id) (SITE=MLB|MLM|MLU|MLC|MPE|MCO for another; README.md, "Sites").
+  Pay with $(test_card_hint).
   The cardholder name picks the outcome: APRO approves, OTHE rejects, CONT stays pending.
   Settle a pending payment:   curl -X POST $SANDBOX_URL/__sandbox/payments/<payment_id>/settle -H 'content-type: application/json' -d '{"status":"approved"}'
   "Order paid" messages:      printed below, and at $SITE_URL/__dev/order-events

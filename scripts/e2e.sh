@@ -6,6 +6,8 @@
 # docs/openapi.yaml (SCHEMATHESIS_EXAMPLES per operation, default 100), and Lighthouse audits the page
 # (tests/e2e/lighthouse.mjs: mobile preset, every category >= 95, CLS < 0.05). Extra arguments go
 # to `playwright test` (e.g. a spec file, or --grep), and schemathesis and Lighthouse are skipped.
+# Last, with no arguments, the stack restarts once per other site (SITE=MLB ... MCO) for
+# specs/sites.spec.js (site_suite below; E2E_SITES="MLC MCO" picks some, E2E_SITES= none).
 # `scripts/e2e.sh --lighthouse` (make lighthouse) runs Lighthouse alone against the stack.
 # Ports E2E_DEV_PORT, E2E_SANDBOX_PORT, E2E_LAMBDA_PORT, E2E_MOTO_PORT (18080, 18181, 19000, 15055)
 # and the stack's name E2E_STACK_NAME (e2e: state and logs in .dev/<name>) let two runs coexist.
@@ -58,6 +60,19 @@ catalog_check() {
   ok "make catalog: the page and the next payment have the published price"
 }
 
+# The other six sites: the stack again with SITE=<site> (its example catalog, the sandbox on that
+# site), and specs/sites.spec.js, which pays on whatever site the stack runs (the main run above
+# covered MLA). E2E_SITES overrides the list (empty: none).
+site_suite() {
+  local site
+  for site in ${E2E_SITES-MLB MLM MLU MLC MPE MCO}; do
+    step "Site $site: the stack with examples/sites/$site.json, and a payment through the page"
+    stack_down
+    SITE=$site stack_up
+    (cd "$ROOT/tests/e2e" && APP_URL="$SITE_URL" MP_SANDBOX_URL="$SANDBOX_URL" STACK_LOGS="$STATE_DIR" npx playwright test specs/sites.spec.js)
+  done
+}
+
 lighthouse() {
   step "Lighthouse (mobile preset, ${LIGHTHOUSE_RUNS:-5} runs) against $SITE_URL"
   (cd "$ROOT/tests/e2e" && APP_URL="$SITE_URL/" node lighthouse.mjs)
@@ -83,4 +98,5 @@ if [ $# -eq 0 ]; then
   step "API contract: schemathesis (docs/openapi.yaml) against $SITE_URL"
   SCHEMATHESIS_WEBHOOK_SECRET=$STACK_WEBHOOK_SECRET "$ROOT/scripts/schemathesis.sh" "$SITE_URL" "${SCHEMATHESIS_EXAMPLES:-100}"
   lighthouse
+  site_suite
 fi

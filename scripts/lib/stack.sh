@@ -14,6 +14,20 @@
 : "${LAMBDA_CONCURRENCY:=4}"  # instances per function, each its own process, as Lambda runs
                               # concurrent requests in separate execution environments
 
+# The shop's site, read by stack_up: SITE=MLB (MLM, MLU, MLC, MPE, MCO) runs
+# examples/sites/<SITE>.json as the catalog and the sandbox on that site; empty or MLA, the
+# repository's catalog.json (MLA).
+: "${SITE:=}"
+CATALOG_FILE="$ROOT/catalog.json"
+stack_site() {
+  if [ -z "$SITE" ] || [ "$SITE" = MLA ]; then
+    CATALOG_FILE="$ROOT/catalog.json"
+  else
+    CATALOG_FILE="$ROOT/examples/sites/$SITE.json"
+    [ -f "$CATALOG_FILE" ] || fail "SITE=$SITE: no examples/sites/$SITE.json (sites: MLA MLB MLM MLU MLC MPE MCO)"
+  fi
+}
+
 STATE_DIR="$ROOT/.dev/$STACK_NAME"
 SITE_URL="http://127.0.0.1:$DEV_PORT"
 SANDBOX_URL="http://127.0.0.1:$SANDBOX_PORT"
@@ -24,6 +38,10 @@ LAMBDA_URL="http://127.0.0.1:$LAMBDA_PORT"
 # Real Mercado Pago test account instead of the sandbox (needs internet; not used by the tests).
 REAL_MP=0
 if [ -n "${MP_ACCESS_TOKEN:-}" ] && [ -n "${MP_PUBLIC_KEY:-}" ]; then REAL_MP=1; fi
+
+catalog_field() { # catalog_field KEY: a top-level field of the stack's catalog
+  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$CATALOG_FILE" "$1"
+}
 
 start_bg() { # start_bg NAME COMMAND...: runs in its own process group, logs to $STATE_DIR/NAME.log
   local name=$1; shift
@@ -63,6 +81,7 @@ stack_csp() {
 }
 
 stack_up() {
+  stack_site
   mkdir -p "$STATE_DIR"
   stack_down
   rm -f "$STATE_DIR"/*.log
@@ -116,7 +135,8 @@ stack_up() {
     step "Starting mp-sandbox on $SANDBOX_URL"
     start_bg sandbox "$bin/mp-sandbox" --listen "127.0.0.1:$SANDBOX_PORT" \
       --access-token "$access_token" --public-key "$public_key" --webhook-secret "$webhook_secret" \
-      --notification-url "$SITE_URL/api/notifications" --webhook-retry-ms 1000 --webhook-max-delay-ms 10000
+      --notification-url "$SITE_URL/api/notifications" --webhook-retry-ms 1000 --webhook-max-delay-ms 10000 \
+      --site-id "$(catalog_field site_id)"
     wait_for "$SANDBOX_URL/__sandbox/config" 20 "mp-sandbox"
   fi
 
@@ -125,7 +145,7 @@ stack_up() {
   step "Seeding moto: orders table, Mercado Pago secret, order-events topic, site bucket with catalog.json"
   MP_ACCESS_TOKEN=$access_token MP_WEBHOOK_SECRET=$webhook_secret "$bin/devstack" seed \
     --moto "$MOTO_URL" --prefix "$STACK_NAME" --events-url "$SITE_URL/__dev/order-events" \
-    --catalog "$ROOT/catalog.json" >"$STATE_DIR/seed.env"
+    --catalog "$CATALOG_FILE" >"$STATE_DIR/seed.env"
   local catalog_bucket
   catalog_bucket=$(sed -n 's/^CATALOG_BUCKET=//p' "$STATE_DIR/seed.env")
 
@@ -143,9 +163,9 @@ stack_up() {
   } >"$STATE_DIR/functions.env"
 
   local site_id currency locale
-  site_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["site_id"])' "$ROOT/catalog.json")
-  currency=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["currency_id"])' "$ROOT/catalog.json")
-  locale=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["default_locale"])' "$ROOT/catalog.json")
+  site_id=$(catalog_field site_id)
+  currency=$(catalog_field currency_id)
+  locale=$(catalog_field default_locale)
   cat >"$STATE_DIR/config.json" <<JSON
 {
   "public_key": "$public_key",
