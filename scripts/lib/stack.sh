@@ -191,7 +191,8 @@ JSON
   step "Starting the edge (site + /api/* routed to the functions) on $SITE_URL"
   start_bg edge "$bin/devstack" edge --listen "127.0.0.1:$DEV_PORT" --site "$ROOT/site" \
     --api "$LAMBDA_URL" "${edge_routes[@]}" --config "$STATE_DIR/config.json" --csp "$(stack_csp)" \
-    --catalog-bucket "$catalog_bucket" --moto "$MOTO_URL"
+    --catalog-bucket "$catalog_bucket" --moto "$MOTO_URL" \
+    --origin-verify-secret-arn "$(sed -n 's/^ORIGIN_VERIFY_SECRET_ARN=//p' "$STATE_DIR/seed.env")"
   wait_for "$SITE_URL/" 20 "the edge"
 
   # Warm every function (cargo lambda watch starts each on its first request) through the edge,

@@ -144,3 +144,37 @@ async fn broken_escapes_and_raw_utf8_anywhere_get_a_documented_error_from_each_f
     }
     assert!(app.charges().is_empty(), "nothing was charged");
 }
+
+#[tokio::test]
+async fn a_caller_that_skips_cloudfront_is_refused_by_every_function() {
+    let app = TestApp::spawn().await;
+    let body = app.checkout_body("APRO").await.to_string();
+    for &function in Function::all() {
+        let (method, path) = function.path_with("0b5e1c8e-8a3a-4b6a-9a59-2f1d1c3f7a10");
+        for origin_header in [None, Some("a-guess"), Some("")] {
+            let mut req = http::Request::builder().method(method).uri(&path).header("content-type", "application/json");
+            if method == "POST" {
+                req = req.header("idempotency-key", key());
+            }
+            if let Some(value) = origin_header {
+                req = req.header("x-origin-verify", value);
+            }
+            let req = req.body(lambda_http::Body::Text(body.clone())).expect("request");
+            let reply = app.call_direct(function, req).await;
+            if let Some(violation) = contract_violation(&reply, method) {
+                panic!("{}: {violation}", function.name());
+            }
+            let (status, answer) = reply.parts();
+            assert_eq!(
+                (status, answer["error"]["code"].as_str()),
+                (403, Some("forbidden")),
+                "{}: {answer}",
+                function.name()
+            );
+        }
+    }
+    assert!(app.charges().is_empty(), "nothing was charged");
+    // The same payment through CloudFront goes through.
+    let (status, created) = app.post_payment_raw(Some(&key()), body).await;
+    assert_eq!((status, created["status"].as_str()), (201, Some("approved")), "{created}");
+}

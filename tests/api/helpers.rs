@@ -260,6 +260,8 @@ pub(crate) struct TestApp {
     pub(crate) notification_url: String,
     /// The store, for direct inspection.
     pub(crate) store: OrderStore,
+    /// The value CloudFront sends as `X-Origin-Verify` (the functions read it from Secrets Manager).
+    pub(crate) origin_secret: String,
 }
 
 /// Builds a `Config` the way the functions read their environment.
@@ -283,15 +285,22 @@ impl TestApp {
 
         // The webhook endpoint exists before the sandbox, which needs its URL; it serves the
         // function that routes `POST /api/notifications`.
+        // CloudFront's origin secret (the template's OriginVerifySecret): Mercado Pago's webhooks
+        // reach the function through CloudFront, which adds it.
+        let origin_secret = uuid::Uuid::new_v4().simple().to_string();
         let adapter_slot: Arc<OnceLock<axum::Router>> = Arc::new(OnceLock::new());
         let slot = Arc::clone(&adapter_slot);
+        let secret = origin_secret.clone();
         let adapter = axum::Router::new().fallback(move |req: axum::extract::Request| {
             let slot = Arc::clone(&slot);
+            let secret = secret.clone();
             async move {
                 let Some(router) = slot.get() else {
                     return (http::StatusCode::SERVICE_UNAVAILABLE, "starting").into_response();
                 };
-                checkout::http::serve(router.clone(), to_lambda(req).await).await
+                let mut req = to_lambda(req).await;
+                through_cloudfront(&mut req, &secret);
+                checkout::http::serve(router.clone(), req).await
             }
         });
         let notification_url = format!("{}/api/notifications", serve(adapter).await);
@@ -313,6 +322,15 @@ impl TestApp {
             .send()
             .await
             .expect("secret")
+            .arn
+            .expect("arn");
+        let origin_secret_arn = secrets
+            .create_secret()
+            .name(format!("origin-{suffix}"))
+            .secret_string(&origin_secret)
+            .send()
+            .await
+            .expect("origin secret")
             .arn
             .expect("arn");
         let sns = aws_sdk_sns::Client::new(&sdk);
@@ -350,6 +368,7 @@ impl TestApp {
             ("NOTIFICATION_URL", notification_url.clone()),
             ("MP_API_BASE_URL", sandbox.base_url().to_owned()),
             ("STATUS_REFRESH_AFTER_SECS", "0".into()),
+            ("ORIGIN_VERIFY_SECRET_ARN", origin_secret_arn),
         ];
         env.extend(options.env);
         let routers: std::collections::HashMap<_, _> = Function::all()
@@ -370,6 +389,7 @@ impl TestApp {
             routers,
             notification_url,
             store,
+            origin_secret,
         }
     }
 
@@ -447,8 +467,15 @@ impl TestApp {
         self.routers[function.name].clone()
     }
 
-    /// One request through a function's router.
-    pub(crate) async fn call(&self, function: Function, req: Request) -> Reply {
+    /// One request through a function's router, as CloudFront forwards it (with its origin
+    /// header, unless the request already has one).
+    pub(crate) async fn call(&self, function: Function, mut req: Request) -> Reply {
+        through_cloudfront(&mut req, &self.origin_secret);
+        self.call_direct(function, req).await
+    }
+
+    /// One request through a function's router exactly as given: a caller that skips CloudFront.
+    pub(crate) async fn call_direct(&self, function: Function, req: Request) -> Reply {
         Reply::read(checkout::http::serve(self.router(function), req).await).await
     }
 
@@ -641,6 +668,7 @@ pub(crate) const ERROR_CODES: &[&str] = &[
     "amount_mismatch",
     "idempotency_key_reused",
     "request_in_progress",
+    "forbidden",
     "not_found",
     "method_not_allowed",
     "invalid_signature",
@@ -710,6 +738,14 @@ pub(crate) const DEVICE_ID: &str = "armor.test-device-0001";
 
 /// Mercado Pago's Argentine test Mastercard: no 3-D Secure challenge.
 pub(crate) const TEST_CARD: &str = "5031755734530604";
+
+/// Adds CloudFront's origin header (`X-Origin-Verify`) with `secret`, unless the request has one.
+pub(crate) fn through_cloudfront(req: &mut Request, secret: &str) {
+    if !req.headers().contains_key(checkout::origin::HEADER) {
+        let value = http::HeaderValue::from_str(secret).expect("a header value");
+        req.headers_mut().insert(checkout::origin::HEADER, value);
+    }
+}
 
 /// A new idempotency key.
 pub(crate) fn key() -> String {

@@ -17,6 +17,7 @@
 //! | `CATALOG_BUCKET` | all | none (the built-in catalog) | bucket whose `catalog.json` is the catalog (the site bucket: the page reads the same object) |
 //! | `CATALOG_TTL_SECS` | all | `60` | how long a fetched catalog is used before it is fetched again (0: every request) |
 //! | `ALLOWED_ORIGIN` | all | none | an extra origin allowed by CORS (never `*`); same-origin needs none |
+//! | `ORIGIN_VERIFY_SECRET_ARN` | all | none (no check) | Secrets Manager secret whose value CloudFront sends as `X-Origin-Verify`; requests without it are `403 forbidden` (`crate::origin`) |
 //! | `THREE_D_SECURE_MODE` | process_payment | `optional` | `three_d_secure_mode` of new payments: `not_supported`, `optional` (the issuer may ask the buyer for a 3-D Secure challenge; Mercado Pago's recommendation) or `mandatory` |
 
 use std::time::Duration;
@@ -116,6 +117,9 @@ pub struct Config {
     pub catalog_ttl: Duration,
     /// `ALLOWED_ORIGIN`.
     pub allowed_origin: Option<String>,
+    /// `ORIGIN_VERIFY_SECRET_ARN`: the secret CloudFront's origin header must carry; `None`: no
+    /// check (unit tests).
+    pub origin_verify_secret_arn: Option<String>,
     /// `THREE_D_SECURE_MODE`: sent as `three_d_secure_mode` on every new payment.
     pub three_d_secure_mode: mercadopago::ThreeDSecureMode,
 }
@@ -175,6 +179,7 @@ impl Config {
             catalog_bucket: env.optional("CATALOG_BUCKET"),
             catalog_ttl: Duration::from_secs(env.number("CATALOG_TTL_SECS", crate::catalog::DEFAULT_TTL.as_secs())?),
             allowed_origin,
+            origin_verify_secret_arn: env.optional("ORIGIN_VERIFY_SECRET_ARN"),
             three_d_secure_mode: match env.optional("THREE_D_SECURE_MODE") {
                 None => mercadopago::ThreeDSecureMode::default(),
                 Some(v) => v.parse().map_err(|reason| ConfigError::Invalid { name: "THREE_D_SECURE_MODE", reason })?,

@@ -7,6 +7,7 @@
 //! (a handler `Err` would become API Gateway's opaque 502). Internal causes are logged, never
 //! sent.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -23,6 +24,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use domain::validation::FieldErrors;
+
+use crate::origin::OriginVerifier;
 
 /// Largest request body accepted, in bytes (a payment request is well under 2 KB).
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -63,6 +66,10 @@ pub enum ApiError {
     /// 401: a webhook's signature is missing or wrong.
     #[error("Invalid or missing signature.")]
     InvalidSignature,
+    /// 403: the request did not come through the site's CloudFront distribution
+    /// ([`crate::origin`]).
+    #[error("Requests must come through the site's address, not the API's own URL.")]
+    Forbidden,
     /// 503: Mercado Pago (or our configuration with it) failed; retry later with the same key.
     #[error("The payment provider is unavailable; retry later with the same Idempotency-Key.")]
     ProviderUnavailable {
@@ -86,6 +93,7 @@ impl ApiError {
             | ApiError::MissingIdempotencyKey
             | ApiError::InvalidIdempotencyKey => 400,
             ApiError::InvalidSignature => 401,
+            ApiError::Forbidden => 403,
             ApiError::NotFound => 404,
             ApiError::MethodNotAllowed => 405,
             ApiError::AmountMismatch | ApiError::IdempotencyKeyReused | ApiError::RequestInProgress => 409,
@@ -108,6 +116,7 @@ impl ApiError {
             ApiError::NotFound => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::InvalidSignature => "invalid_signature",
+            ApiError::Forbidden => "forbidden",
             ApiError::ProviderUnavailable { .. } => "payment_provider_unavailable",
             ApiError::ServiceUnavailable { .. } => "service_unavailable",
         }
@@ -368,13 +377,15 @@ pub async fn run(router: Router) -> Result<(), lambda_http::Error> {
 /// other methods, bodies limited to [`MAX_BODY_BYTES`], and CORS for `allowed_origin` only
 /// (never `*`; none for the same-origin default): tower-http's `CorsLayer` answers preflights
 /// (`OPTIONS` with `Access-Control-Request-Method`) with `200` and adds the CORS headers to the
-/// answers for that origin.
-pub fn api_router(routes: Router, allowed_origin: Option<&str>) -> Router {
+/// answers for that origin. With an `origin` verifier, a request without CloudFront's
+/// [`crate::origin::HEADER`] is `403 forbidden` before anything else runs (preflights included:
+/// CloudFront adds the header to every request it forwards).
+pub fn api_router(routes: Router, allowed_origin: Option<&str>, origin: Option<Arc<OriginVerifier>>) -> Router {
     let router = routes
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
-    match allowed_origin.and_then(|o| http::HeaderValue::from_str(o).ok()) {
+    let router = match allowed_origin.and_then(|o| http::HeaderValue::from_str(o).ok()) {
         Some(origin) => router.layer(
             tower_http::cors::CorsLayer::new()
                 .allow_origin(tower_http::cors::AllowOrigin::list([origin]))
@@ -387,6 +398,30 @@ pub fn api_router(routes: Router, allowed_origin: Option<&str>) -> Router {
                 .max_age(Duration::from_secs(600)),
         ),
         None => router,
+    };
+    match origin {
+        Some(verifier) => router.layer(axum::middleware::from_fn_with_state(verifier, through_cloudfront)),
+        None => router,
+    }
+}
+
+/// Lets a request on only if it carries CloudFront's origin header ([`crate::origin`]).
+async fn through_cloudfront(
+    axum::extract::State(verifier): axum::extract::State<Arc<OriginVerifier>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let provided = req.headers().get(crate::origin::HEADER).and_then(|v| v.to_str().ok());
+    match verifier.verify(provided).await {
+        Ok(true) => next.run(req).await,
+        Ok(false) => {
+            tracing::warn!(has_header = provided.is_some(), "request refused: not through CloudFront");
+            ApiError::Forbidden.into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "the origin secret could not be read");
+            ApiError::ServiceUnavailable { retry_after: Duration::from_secs(2) }.into_response()
+        }
     }
 }
 
@@ -413,7 +448,42 @@ mod tests {
             "/echo",
             axum::routing::post(|body: RawBody| async move { body.json().map(|v| json_response(200, &v)) }),
         );
-        api_router(routes, allowed_origin)
+        api_router(routes, allowed_origin, None)
+    }
+
+    /// A secret source that always answers `value`.
+    struct FixedSecret(&'static str);
+
+    impl crate::secrets::SecretSource for FixedSecret {
+        fn fetch<'a>(&'a self, _secret_id: &'a str) -> crate::secrets::FetchFuture<'a> {
+            Box::pin(async move { Ok(self.0.to_owned()) })
+        }
+    }
+
+    #[tokio::test]
+    async fn only_requests_through_cloudfront_reach_the_handlers() {
+        let verifier =
+            Arc::new(OriginVerifier::new(Arc::new(FixedSecret("from-cloudfront")), "arn", Duration::from_secs(60)));
+        let routes =
+            Router::new().route("/echo", axum::routing::post(|| async { json_response(200, &json!({"ok": true})) }));
+        let router = api_router(routes, Some("https://shop.example"), Some(verifier));
+        let call = |headers: &'static [(&'static str, &'static str)], method: &'static str| {
+            let router = router.clone();
+            async move { serve(router, request(method, "/echo", headers, lambda_http::Body::Empty)).await }
+        };
+        let passed = call(&[("x-origin-verify", "from-cloudfront")], "POST").await;
+        assert_eq!(passed.status(), 200);
+        for headers in [&[][..], &[("x-origin-verify", "guess")][..], &[("x-origin-verify", "from-cloudfront ")][..]] {
+            let refused = call(headers, "POST").await;
+            assert_eq!(refused.status(), 403, "{headers:?}");
+            assert_eq!(body_of(refused).await["error"]["code"], "forbidden");
+        }
+        // A preflight is refused too: CloudFront adds the header to every request it forwards.
+        let preflight =
+            call(&[("origin", "https://shop.example"), ("access-control-request-method", "POST")], "OPTIONS").await;
+        assert_eq!(preflight.status(), 403);
+        let unknown = call(&[], "GET").await;
+        assert_eq!(unknown.status(), 403, "nothing, not even a 404 or 405, answers without the header");
     }
 
     fn request(method: &str, uri: &str, headers: &[(&str, &str)], body: lambda_http::Body) -> Request {

@@ -9,6 +9,7 @@
 //! - [`events`]: the "order paid" events over SNS.
 //! - [`provider`]: the payment provider over Mercado Pago.
 //! - [`http`]: the functions' HTTP edge (axum through `lambda_http`) and the error envelope.
+//! - [`origin`]: requests must come through CloudFront (its secret origin header).
 //! - [`services`]: everything a handler needs, built once per cold start.
 //! - [`aws`]: the AWS SDK configuration.
 //! - [`telemetry`]: logging setup.
@@ -18,6 +19,7 @@ pub mod catalog;
 pub mod config;
 pub mod events;
 pub mod http;
+pub mod origin;
 pub mod provider;
 pub mod secrets;
 pub mod services;

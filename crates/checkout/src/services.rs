@@ -11,6 +11,7 @@ use mercadopago::ClientConfig;
 use crate::catalog::{CatalogCache, S3Catalog};
 use crate::config::{Config, ConfigError};
 use crate::events::SnsEvents;
+use crate::origin::OriginVerifier;
 use crate::provider::MercadoPago;
 use crate::secrets::SecretsCache;
 use crate::store::OrderStore;
@@ -42,6 +43,8 @@ pub struct Services {
     pub store: OrderStore,
     /// "Order paid" events.
     pub events: SnsEvents,
+    /// CloudFront's origin header check (`None` without `ORIGIN_VERIFY_SECRET_ARN`).
+    pub origin: Option<Arc<OriginVerifier>>,
 }
 
 impl Services {
@@ -69,13 +72,14 @@ impl Services {
         });
         let mut mp_config = config.mercadopago_client_config()?;
         tune(&mut mp_config);
+        let secrets_manager = Arc::new(aws_sdk_secretsmanager::Client::new(sdk));
+        let origin = config.origin_verify_secret_arn.as_ref().map(|arn| {
+            let source: Arc<dyn crate::secrets::SecretSource> = secrets_manager.clone();
+            Arc::new(OriginVerifier::new(source, arn.clone(), config.secrets_ttl))
+        });
         let provider = MercadoPago {
             client: mercadopago::Client::new(mp_config)?,
-            secrets: SecretsCache::new(
-                Arc::new(aws_sdk_secretsmanager::Client::new(sdk)),
-                config.mp_secret_arn.clone(),
-                config.secrets_ttl,
-            ),
+            secrets: SecretsCache::new(secrets_manager, config.mp_secret_arn.clone(), config.secrets_ttl),
             notification_url: config.notification_url.clone(),
             three_d_secure_mode: config.three_d_secure_mode,
         };
@@ -85,6 +89,6 @@ impl Services {
             config.order_events_topic_arn()?.to_owned(),
             Arc::clone(&catalog),
         );
-        Ok(Services { config, catalog, provider, store, events })
+        Ok(Services { config, catalog, provider, store, events, origin })
     }
 }

@@ -89,9 +89,13 @@ enum Command {
         /// read) instead of `site/catalog.json`; needs `--moto`.
         #[arg(long, requires = "moto")]
         catalog_bucket: Option<String>,
-        /// moto server URL (for `--catalog-bucket`).
+        /// moto server URL (for `--catalog-bucket` and `--origin-verify-secret-arn`).
         #[arg(long, env = "MOTO_ENDPOINT")]
         moto: Option<String>,
+        /// The secret whose value the edge adds to every /api/* request as `X-Origin-Verify`,
+        /// as CloudFront adds the template's OriginVerifySecret; needs `--moto`.
+        #[arg(long, requires = "moto")]
+        origin_verify_secret_arn: Option<String>,
     },
 }
 
@@ -106,14 +110,28 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Command::Seed { moto, prefix, access_token, webhook_secret, events_url, catalog } => {
             seed(&moto, &prefix, &access_token, &webhook_secret, events_url.as_deref(), &catalog).await
         }
-        Command::Edge { listen, site, api, routes, csp, config, catalog_bucket, moto } => {
-            let catalog = match (catalog_bucket, moto) {
-                (Some(bucket), Some(moto)) => {
-                    Some(checkout::catalog::S3Catalog::new(&checkout::aws::local(&moto).await, &bucket)?)
-                }
+        Command::Edge { listen, site, api, routes, csp, config, catalog_bucket, moto, origin_verify_secret_arn } => {
+            let sdk = match &moto {
+                Some(moto) => Some(checkout::aws::local(moto).await),
+                None => None,
+            };
+            let catalog = match (catalog_bucket, &sdk) {
+                (Some(bucket), Some(sdk)) => Some(checkout::catalog::S3Catalog::new(sdk, &bucket)?),
                 _ => None,
             };
-            edge(listen, site, api, Routes::new(routes), csp, config, catalog).await
+            let origin_secret = match (origin_verify_secret_arn, &sdk) {
+                (Some(arn), Some(sdk)) => Some(
+                    aws_sdk_secretsmanager::Client::new(sdk)
+                        .get_secret_value()
+                        .secret_id(arn)
+                        .send()
+                        .await?
+                        .secret_string
+                        .ok_or("the origin secret has no value")?,
+                ),
+                _ => None,
+            };
+            edge(listen, site, api, Routes::new(routes), csp, config, catalog, origin_secret).await
         }
     }
 }
@@ -143,6 +161,17 @@ async fn seed(
         .await?
         .arn
         .ok_or("moto returned no secret ARN")?;
+    // CloudFront's origin secret (the template's OriginVerifySecret, generated there too): the
+    // edge adds it to every /api/* request, as CloudFront does.
+    let origin_secret_arn = aws_sdk_secretsmanager::Client::new(&sdk)
+        .create_secret()
+        .name(format!("{prefix}-origin-verify"))
+        .description("The X-Origin-Verify value the local edge adds, as CloudFront does")
+        .secret_string(uuid::Uuid::new_v4().simple().to_string())
+        .send()
+        .await?
+        .arn
+        .ok_or("moto returned no secret ARN")?;
     let sns = aws_sdk_sns::Client::new(&sdk);
     let topic_arn =
         sns.create_topic().name(format!("{prefix}-order-events")).send().await?.topic_arn.ok_or("no topic ARN")?;
@@ -157,6 +186,7 @@ async fn seed(
     println!("CATALOG_BUCKET={bucket}");
     println!("MP_SECRET_ARN={secret_arn}");
     println!("ORDER_EVENTS_TOPIC_ARN={topic_arn}");
+    println!("ORIGIN_VERIFY_SECRET_ARN={origin_secret_arn}");
     Ok(())
 }
 
@@ -166,8 +196,11 @@ struct Edge {
     api: String,
     routes: Arc<Routes>,
     events: Arc<Mutex<Vec<Value>>>,
+    /// The `X-Origin-Verify` value added to every /api/* request, as CloudFront does.
+    origin_secret: Option<HeaderValue>,
 }
 
+#[allow(clippy::too_many_arguments)] // One per command-line option.
 async fn edge(
     listen: SocketAddr,
     site: PathBuf,
@@ -176,14 +209,21 @@ async fn edge(
     csp: Option<String>,
     config: Option<PathBuf>,
     catalog: Option<checkout::catalog::S3Catalog>,
+    origin_secret: Option<String>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     mercadopago::install_crypto_provider();
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(35))
         .build()?;
-    let state =
-        Edge { http, api: api.trim_end_matches('/').to_owned(), routes: Arc::new(routes), events: Arc::default() };
+    let origin_secret = origin_secret.map(|v| HeaderValue::from_str(&v)).transpose()?;
+    let state = Edge {
+        http,
+        api: api.trim_end_matches('/').to_owned(),
+        routes: Arc::new(routes),
+        events: Arc::default(),
+        origin_secret,
+    };
     let mut static_headers = vec![
         (HeaderName::from_static("x-content-type-options"), HeaderValue::from_static("nosniff")),
         (HeaderName::from_static("referrer-policy"), HeaderValue::from_static("strict-origin-when-cross-origin")),
@@ -232,6 +272,9 @@ async fn edge(
 /// (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/adding-cloudfront-headers.html>).
 const VIEWER_ADDRESS: &str = "cloudfront-viewer-address";
 
+/// The origin custom header CloudFront adds for the functions (`checkout::origin`).
+const ORIGIN_VERIFY: &str = checkout::origin::HEADER;
+
 const HOP_BY_HOP: &[&str] = &["connection", "keep-alive", "transfer-encoding", "upgrade", "host", "content-length"];
 
 /// Routes `/api/*` as the HTTP API does and forwards it with method, path, query, headers and
@@ -262,7 +305,8 @@ async fn proxy(
     // (`400 malformed_json`).
     let binary = std::str::from_utf8(&bytes).is_err();
     for (name, value) in &parts.headers {
-        let replaced = (binary && name == axum::http::header::CONTENT_TYPE) || name == VIEWER_ADDRESS;
+        let replaced =
+            (binary && name == axum::http::header::CONTENT_TYPE) || name == VIEWER_ADDRESS || name == ORIGIN_VERIFY;
         if !(HOP_BY_HOP.contains(&name.as_str()) || replaced) {
             upstream = upstream.header(name, value);
         }
@@ -270,6 +314,10 @@ async fn proxy(
     // CloudFront adds the viewer's address (the template's origin request policy asks for it),
     // replacing any value the client sent.
     upstream = upstream.header(VIEWER_ADDRESS, viewer.to_string());
+    // CloudFront's origin custom header (a viewer cannot set or see it).
+    if let Some(secret) = &edge.origin_secret {
+        upstream = upstream.header(ORIGIN_VERIFY, secret.clone());
+    }
     if binary {
         upstream = upstream.header(axum::http::header::CONTENT_TYPE, "application/octet-stream");
     }

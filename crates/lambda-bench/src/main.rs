@@ -83,6 +83,8 @@ struct World {
     moto_url: String,
     standin_nanos: Arc<AtomicU64>,
     env: Vec<(String, String)>,
+    /// The value CloudFront adds as `X-Origin-Verify` (the functions read it from Secrets Manager).
+    origin_secret: String,
     http: reqwest::Client,
     _moto: tokio::process::Child,
 }
@@ -258,6 +260,15 @@ impl World {
             .await?
             .arn
             .ok_or("no secret arn")?;
+        let origin_secret = uuid::Uuid::new_v4().simple().to_string();
+        let origin_secret_arn = aws_sdk_secretsmanager::Client::new(&sdk)
+            .create_secret()
+            .name("bench-origin-verify")
+            .secret_string(&origin_secret)
+            .send()
+            .await?
+            .arn
+            .ok_or("no secret arn")?;
         let topic_arn = aws_sdk_sns::Client::new(&sdk)
             .create_topic()
             .name("bench-order-events")
@@ -276,6 +287,7 @@ impl World {
             ("AWS_SECRET_ACCESS_KEY".into(), "bench".into()),
             ("MP_API_BASE_URL".into(), sandbox_url.clone()),
             ("MP_SECRET_ARN".into(), secret_arn),
+            ("ORIGIN_VERIFY_SECRET_ARN".into(), origin_secret_arn),
             ("ORDER_EVENTS_TOPIC_ARN".into(), topic_arn),
             ("CATALOG_BUCKET".into(), "bench-site".into()),
             ("NOTIFICATION_URL".into(), "https://shop.example/api/notifications".into()),
@@ -294,6 +306,7 @@ impl World {
             moto_url,
             standin_nanos,
             env,
+            origin_secret,
             http: reqwest::Client::new(),
             _moto: moto,
         })
@@ -357,7 +370,7 @@ struct Events {
 
 impl Events {
     async fn next(&self, world: &World, function: &Function) -> Result<String, Box<dyn std::error::Error>> {
-        Ok(match function.scenario {
+        let mut event = match function.scenario {
             Scenario::Pay => {
                 let token = world.card_token().await?;
                 let body = json!({"items": [{"sku": "mate-calabaza", "quantity": 1}], "token": token, "payment_method_id": "master",
@@ -377,7 +390,6 @@ impl Events {
                     body: Some(body.to_string()),
                     ..HttpApiEvent::new("POST", "/api/process_payment")
                 }
-                .to_json()
             }
             Scenario::Webhook => {
                 let id = self.payment_id.to_string();
@@ -397,13 +409,11 @@ impl Events {
                     body: Some(body.to_string()),
                     ..HttpApiEvent::new("POST", "/api/notifications")
                 }
-                .to_json()
             }
             Scenario::Status => HttpApiEvent {
                 path_parameters: vec![("order_id".into(), self.order_id.clone())],
                 ..HttpApiEvent::new("GET", &format!("/api/payment_status/{}", self.order_id))
-            }
-            .to_json(),
+            },
             Scenario::Generic => {
                 // `/a/{x}/b/{y+}` → `/a/<order id>/b/<order id>`, with the path parameters.
                 let mut parameters = Vec::new();
@@ -419,9 +429,12 @@ impl Events {
                     })
                     .collect::<Vec<_>>()
                     .join("/");
-                HttpApiEvent { path_parameters: parameters, ..HttpApiEvent::new(&function.method, &path) }.to_json()
+                HttpApiEvent { path_parameters: parameters, ..HttpApiEvent::new(&function.method, &path) }
             }
-        })
+        };
+        // As CloudFront forwards it, with its origin header (`checkout::origin`).
+        event.headers.push((checkout::origin::HEADER.into(), world.origin_secret.clone()));
+        Ok(event.to_json())
     }
 }
 

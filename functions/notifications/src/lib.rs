@@ -76,9 +76,10 @@ fn ok(outcome: &str) -> Response {
 /// panel's URL probes, `200`); JSON 404/405 otherwise (`checkout::http::api_router`; no CORS:
 /// browsers never call it).
 pub fn router(deps: Arc<Deps>) -> Router {
+    let origin = deps.services.origin.clone();
     let routes =
         Router::new().route("/api/notifications", get(|| async { ok("ready") }).post(receive)).with_state(deps);
-    web::api_router(routes, None)
+    web::api_router(routes, None, origin)
 }
 
 /// One delivery. Every failure is a JSON response.

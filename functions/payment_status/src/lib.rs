@@ -72,8 +72,9 @@ struct Status<'a> {
 /// configured origin; JSON 404/405 otherwise: `checkout::http::api_router`).
 pub fn router(deps: Arc<Deps>) -> Router {
     let allowed_origin = deps.services.config.allowed_origin.clone();
+    let origin = deps.services.origin.clone();
     let routes = Router::new().route("/api/payment_status/{order_id}", get(status)).with_state(deps);
-    web::api_router(routes, allowed_origin.as_deref())
+    web::api_router(routes, allowed_origin.as_deref(), origin)
 }
 
 /// `GET /api/payment_status/{order_id}`. Every failure is a JSON response.

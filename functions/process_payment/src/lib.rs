@@ -107,8 +107,9 @@ struct Created<'a> {
 /// origin; JSON 404/405 otherwise: `checkout::http::api_router`).
 pub fn router(deps: Arc<Deps>) -> Router {
     let allowed_origin = deps.services.config.allowed_origin.clone();
+    let origin = deps.services.origin.clone();
     let routes = Router::new().route("/api/process_payment", post(create)).with_state(deps);
-    web::api_router(routes, allowed_origin.as_deref())
+    web::api_router(routes, allowed_origin.as_deref(), origin)
 }
 
 /// `POST /api/process_payment`. Every failure is a JSON response.
