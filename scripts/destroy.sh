@@ -62,11 +62,17 @@ step "2/3 Delete the stack (sam delete; CloudFront takes a few minutes)"
 run "${SAM[@]}" delete --config-file "$SAMCONFIG" --stack-name "$STACK" --region "$REGION" --no-prompts
 
 step "3/3 The orders table"
+# The table has deletion protection (the template's DeletionProtectionEnabled): it is turned off
+# first, on purpose, and only with DELETE_ORDERS=1.
 if [ -n "$WITH_ORDERS" ]; then
-  run "${AWS[@]}" dynamodb delete-table --table-name "${OUT_OrdersTableName:-<OrdersTableName>}" --output text --query TableDescription.TableStatus
+  table=${OUT_OrdersTableName:-<OrdersTableName>}
+  run "${AWS[@]}" dynamodb update-table --table-name "$table" --no-deletion-protection-enabled --output text --query TableDescription.TableStatus
+  run "${AWS[@]}" dynamodb wait table-exists --table-name "$table"
+  run "${AWS[@]}" dynamodb delete-table --table-name "$table" --output text --query TableDescription.TableStatus
 elif [ -n "${OUT_OrdersTableName:-}" ]; then
-  note "   kept: ${OUT_OrdersTableName} (point-in-time recovery on; on-demand, so it costs only its storage)."
-  note "   Delete it when you no longer need the orders:"
+  note "   kept: ${OUT_OrdersTableName} (point-in-time recovery and deletion protection on; on-demand, so it"
+  note "   costs only its storage). Delete it when you no longer need the orders:"
+  show "${AWS[@]}" dynamodb update-table --table-name "$OUT_OrdersTableName" --no-deletion-protection-enabled
   show "${AWS[@]}" dynamodb delete-table --table-name "$OUT_OrdersTableName"
 fi
 

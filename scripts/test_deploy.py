@@ -112,6 +112,13 @@ class DryRun(unittest.TestCase):
         self.assertEqual(code, 0, out)
         self.assertIn("delete", out.lower())
 
+    def test_deleting_the_orders_turns_their_deletion_protection_off_first(self):
+        code, out, _ = run("destroy.sh", {"DRY_RUN": "1", "DELETE_ORDERS": "1"})
+        self.assertEqual(code, 0, out)
+        off = out.find("--no-deletion-protection-enabled")
+        self.assertNotEqual(off, -1, out)
+        self.assertLess(off, out.find("dynamodb delete-table"), out)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -11,15 +11,21 @@ scripts/infra-check.sh, so by `make test`):
 - the functions read the catalog from the site bucket, the object the page is served, and may
   read that one object only;
 - each function's IAM permissions are exactly what its code calls, on this stack's resources only;
-- no credential in the template; the bucket, CloudFront and build settings the deploy relies on.
+- no credential in the template; the bucket, CloudFront and build settings the deploy relies on;
+- production-grade deployment: requests reach the functions only through CloudFront (the
+  X-Origin-Verify origin header from a generated secret), throttling per route, the optional
+  WAF, canary releases with rollback alarms, the alarms, budget and their encrypted topic,
+  CloudFront's logs, the orders table's deletion protection and the stack's tags.
 """
 
+import logging
 import os
 import re
 import subprocess
 import sys
 import tomllib
 import unittest
+from unittest import mock
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -36,6 +42,8 @@ CATALOG_RS = os.path.join(ROOT, "crates", "checkout", "src", "catalog.rs")
 BUILD_DIR = os.path.join(ROOT, "infra", "build")
 OPENAPI = os.path.join(ROOT, "docs", "openapi.yaml")
 TEMPLATE = "infra/template.yaml"
+SAMCONFIG = os.path.join(ROOT, "samconfig.toml")
+DEPLOY_SH = os.path.join(ROOT, "scripts", "deploy.sh")
 
 # What every function's code calls: each builds `checkout::services::Services` (crates/checkout:
 # secrets.rs, store.rs, events.rs, catalog.rs), which reads the secret, reads and updates orders,
@@ -108,6 +116,15 @@ class TemplateTestCase(unittest.TestCase):
     def function(self, package):
         return self.functions[package][1]
 
+    def variables(self, package):
+        """The function's environment: Globals' variables with its own on top (as SAM merges them)."""
+        merged = dict(self.globals.get("Environment", {}).get("Variables", {}))
+        merged.update(self.function(package)["Properties"].get("Environment", {}).get("Variables", {}))
+        return merged
+
+    def of_type(self, kind):
+        return {name: r for name, r in self.resources.items() if r["Type"] == kind}
+
 
 class OrdersTableTest(TemplateTestCase):
     def test_the_table_is_the_one_the_store_creates(self):
@@ -134,6 +151,9 @@ class OrdersTableTest(TemplateTestCase):
         self.assertTrue(table["Properties"]["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"])
         self.assertEqual(table["DeletionPolicy"], "Retain")
         self.assertEqual(table["UpdateReplacePolicy"], "Retain")
+        # DynamoDB itself refuses DeleteTable until someone turns this off.
+        self.assertIs(table["Properties"]["DeletionProtectionEnabled"], True)
+        self.assertNotIn("Condition", table)
         self.assertNotIn("TableName", table["Properties"])  # a redeploy after make destroy gets a new one
 
 
@@ -281,12 +301,14 @@ class FunctionsTest(TemplateTestCase):
 
 
 class LeastPrivilegeTest(TemplateTestCase):
+    # The one resource a statement of each service may name (a list: any one of them).
     ALLOWED_RESOURCES: ClassVar[dict] = {
-        "secretsmanager": {"Ref": "MercadoPagoSecret"},
-        "dynamodb": {"Fn::GetAtt": ["OrdersTable", "Arn"]},
-        "sns": {"Ref": "OrderEventsTopic"},
-        "s3": {"Fn::Sub": "${SiteBucket.Arn}/catalog.json"},  # the catalog, not the rest of the site
-        "xray": "*",  # X-Ray has no resource-level permissions
+        # The credentials, and the value CloudFront sends as X-Origin-Verify.
+        "secretsmanager": [{"Ref": "MercadoPagoSecret"}, {"Ref": "OriginVerifySecret"}],
+        "dynamodb": [{"Fn::GetAtt": ["OrdersTable", "Arn"]}],
+        "sns": [{"Ref": "OrderEventsTopic"}],
+        "s3": [{"Fn::Sub": "${SiteBucket.Arn}/catalog.json"}],  # the catalog, not the rest of the site
+        "xray": ["*"],  # X-Ray has no resource-level permissions
     }
     # Every function also writes its own logs and traces.
     COMMON_ACTIONS: ClassVar[set] = {
@@ -341,9 +363,17 @@ class LeastPrivilegeTest(TemplateTestCase):
                     self.assertNotIn("*", action)
                     service = action.split(":")[0]
                     expected = (
-                        {"Fn::GetAtt": [log_group, "Arn"]} if service == "logs" else self.ALLOWED_RESOURCES[service]
+                        [{"Fn::GetAtt": [log_group, "Arn"]}] if service == "logs" else self.ALLOWED_RESOURCES[service]
                     )
-                    self.assertEqual(statement["Resource"], expected, f"{package}: {action}")
+                    self.assertIn(statement["Resource"], expected, f"{package}: {action}")
+
+    def test_each_secret_has_its_own_statement(self):
+        # Both secrets are read, each named alone (never a wildcard or a list mixing them).
+        for package in self.functions:
+            read = [
+                s["Resource"] for s in self.statements(package) if "secretsmanager:GetSecretValue" in self.actions(s)
+            ]
+            self.assertCountEqual(read, self.ALLOWED_RESOURCES["secretsmanager"], package)
 
     def test_put_item_only_inside_the_order_transaction(self):
         found = False
@@ -373,6 +403,51 @@ class RoutesTest(TemplateTestCase):
         self.assertEqual(api["DefaultRouteSettings"]["ThrottlingRateLimit"], {"Ref": "ApiRateLimit"})
         self.assertEqual(api["DefaultRouteSettings"]["ThrottlingBurstLimit"], {"Ref": "ApiBurstLimit"})
         self.assertNotIn("$context.identity.sourceIp", api["AccessLogSettings"]["Format"])
+
+    # The routes with their own limits, and the parameters that set them.
+    LIMITED_ROUTES: ClassVar[dict] = {
+        "POST /api/process_payment": "ProcessPayment",
+        "POST /api/notifications": "Notifications",
+        "GET /api/payment_status/{order_id}": "PaymentStatus",
+    }
+
+    def test_each_public_route_has_its_own_limits(self):
+        settings = self.resources["HttpApi"]["Properties"]["RouteSettings"]
+        self.assertEqual(set(settings), set(self.LIMITED_ROUTES))
+        # The keys must be routes of the API exactly (API Gateway rejects a stage naming a route
+        # that does not exist).
+        routed = {f"{r.method} {r.path}" for f in self.listed for r in f.routes}
+        self.assertLessEqual(set(settings), routed)
+        parameters = self.template["Parameters"]
+        for route, prefix in self.LIMITED_ROUTES.items():
+            rate, burst = f"{prefix}RateLimit", f"{prefix}BurstLimit"
+            self.assertEqual(
+                settings[route], {"ThrottlingRateLimit": {"Ref": rate}, "ThrottlingBurstLimit": {"Ref": burst}}
+            )
+            for name in (rate, burst):
+                self.assertEqual(parameters[name]["Type"], "Number", name)
+                self.assertGreaterEqual(parameters[name]["MinValue"], 1, name)
+            # A burst below the steady rate would cap the rate at the burst.
+            self.assertGreaterEqual(parameters[burst]["Default"], parameters[rate]["Default"], route)
+        # Each route's own limit is within the default the other routes get.
+        for prefix in self.LIMITED_ROUTES.values():
+            self.assertLessEqual(
+                parameters[f"{prefix}RateLimit"]["Default"], parameters["ApiRateLimit"]["Default"], prefix
+            )
+
+    def test_reserved_concurrency_is_optional(self):
+        # New accounts (10 concurrent executions in all) cannot reserve any: off by default.
+        self.assertEqual(self.template["Parameters"]["FunctionConcurrencyLimit"]["Default"], 0)
+        self.assertEqual(
+            self.globals["ReservedConcurrentExecutions"],
+            {"Fn::If": ["HasConcurrencyLimit", {"Ref": "FunctionConcurrencyLimit"}, {"Ref": "AWS::NoValue"}]},
+        )
+        self.assertEqual(
+            self.template["Conditions"]["HasConcurrencyLimit"],
+            {"Fn::Not": [{"Fn::Equals": [{"Ref": "FunctionConcurrencyLimit"}, 0]}]},
+        )
+        for name, resource in self.functions.values():
+            self.assertNotIn("ReservedConcurrentExecutions", resource["Properties"], name)
 
 
 class EdgeTest(TemplateTestCase):
@@ -435,6 +510,386 @@ class EdgeTest(TemplateTestCase):
         ):
             self.assertIn(key, outputs)
         self.assertIn("/api/notifications", str(outputs["WebhookUrl"]["Value"]))
+
+
+def walk(node):
+    """Every value in a parsed template, depth first (dicts, lists and scalars)."""
+    yield node
+    if isinstance(node, dict):
+        for value in node.values():
+            yield from walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from walk(value)
+
+
+class OriginVerifyTest(TemplateTestCase):
+    """Requests reach the functions only through CloudFront: it sends a generated secret as
+    X-Origin-Verify, and the functions (crates/checkout/src/origin.rs) refuse requests without it."""
+
+    def api_origin(self):
+        origins = self.resources["Distribution"]["Properties"]["DistributionConfig"]["Origins"]
+        (api,) = [o for o in origins if o["Id"] == "api"]
+        return api
+
+    def test_the_secret_is_generated_letters_and_digits(self):
+        secret = self.resources["OriginVerifySecret"]
+        self.assertEqual(secret["Type"], "AWS::SecretsManager::Secret")
+        self.assertNotIn("Condition", secret)
+        props = secret["Properties"]
+        self.assertNotIn("SecretString", props)  # generated by Secrets Manager, never in the template
+        generate = props["GenerateSecretString"]
+        # No key template: the SecretString is the value itself (what the header carries).
+        self.assertNotIn("SecretStringTemplate", generate)
+        self.assertNotIn("GenerateStringKey", generate)
+        self.assertEqual(generate["PasswordLength"], 48)
+        self.assertIs(generate["ExcludePunctuation"], True)  # header-safe: letters and digits
+
+    def test_cloudfront_sends_it_to_the_api_origin(self):
+        headers = self.api_origin()["OriginCustomHeaders"]
+        self.assertEqual(len(headers), 1)
+        self.assertEqual(headers[0]["HeaderName"], "X-Origin-Verify")
+        value = headers[0]["HeaderValue"]
+        # A CloudFormation dynamic reference to the whole SecretString of that secret, by ARN (Ref).
+        if "Fn::Join" in value:
+            separator, parts = value["Fn::Join"]
+            self.assertEqual(separator, "")
+            self.assertEqual(parts, ["{{resolve:secretsmanager:", {"Ref": "OriginVerifySecret"}, ":SecretString}}"])
+        else:
+            self.assertEqual(value, {"Fn::Sub": "{{resolve:secretsmanager:${OriginVerifySecret}:SecretString}}"})
+
+    def test_the_header_is_nowhere_else(self):
+        # Not a viewer header: not forwarded from viewers (CloudFront sets it), not on the site
+        # origin, not in any response; the only mention as a value is the api origin's HeaderName.
+        exact = [v for v in walk(self.resources) if isinstance(v, str) and v.lower() == "x-origin-verify"]
+        self.assertEqual(exact, ["X-Origin-Verify"])
+        origins = self.resources["Distribution"]["Properties"]["DistributionConfig"]["Origins"]
+        for origin in origins:
+            if origin["Id"] != "api":
+                self.assertNotIn("OriginCustomHeaders", origin)
+        forwarded = self.resources["ApiOriginRequestPolicy"]["Properties"]["OriginRequestPolicyConfig"]
+        self.assertNotIn("x-origin-verify", {h.lower() for h in forwarded["HeadersConfig"]["Headers"]})
+
+    def test_every_function_knows_the_secret_and_may_read_it_only(self):
+        for package in self.functions:
+            self.assertEqual(
+                self.variables(package)["ORIGIN_VERIFY_SECRET_ARN"], {"Ref": "OriginVerifySecret"}, package
+            )
+            role = self.function(package)["Properties"]["Role"]["Fn::GetAtt"][0]
+            statements = self.resources[role]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+            reading = [s for s in statements if s["Resource"] == {"Ref": "OriginVerifySecret"}]
+            self.assertEqual(len(reading), 1, package)
+            self.assertEqual(reading[0]["Effect"], "Allow")
+            self.assertEqual(reading[0]["Action"], "secretsmanager:GetSecretValue")
+        # Nobody else is granted it (no other role, no resource policy).
+        grants = [
+            name
+            for name, r in self.resources.items()
+            if r["Type"] in ("AWS::IAM::Role", "AWS::IAM::Policy", "AWS::SecretsManager::ResourcePolicy")
+            and {"Ref": "OriginVerifySecret"} in list(walk(r))
+        ]
+        self.assertCountEqual(
+            grants, [self.functions[p][1]["Properties"]["Role"]["Fn::GetAtt"][0] for p in self.functions]
+        )
+
+    def test_rotation_updates_the_distribution(self):
+        # A dynamic reference is resolved only when its resource is created or updated: raising
+        # OriginVerifyRotation changes the distribution, so CloudFormation reads the new value.
+        self.assertEqual(self.template["Parameters"]["OriginVerifyRotation"]["Default"], 0)
+        comment = self.resources["Distribution"]["Properties"]["DistributionConfig"]["Comment"]
+        self.assertIn("${OriginVerifyRotation}", comment["Fn::Sub"])
+
+
+class WafTest(TemplateTestCase):
+    def test_waf_is_optional_and_off_by_default(self):
+        parameter = self.template["Parameters"]["EnableWaf"]
+        self.assertEqual(parameter["Default"], "false")
+        self.assertEqual(sorted(parameter["AllowedValues"]), ["false", "true"])
+        self.assertIn("$5", parameter["Description"])  # the monthly cost is stated
+
+    def test_only_in_us_east_1(self):
+        conditions = self.template["Conditions"]
+        self.assertEqual(conditions["IsUsEast1"], {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]})
+        self.assertEqual(
+            conditions["CreateWaf"],
+            {"Fn::And": [{"Fn::Equals": [{"Ref": "EnableWaf"}, "true"]}, {"Condition": "IsUsEast1"}]},
+        )
+        acls = self.of_type("AWS::WAFv2::WebACL")
+        self.assertEqual(list(acls), ["WebAcl"])
+        self.assertEqual(acls["WebAcl"]["Condition"], "CreateWaf")
+        self.assertEqual(acls["WebAcl"]["Properties"]["Scope"], "CLOUDFRONT")
+
+    def test_rules(self):
+        acl = self.resources["WebAcl"]["Properties"]
+        self.assertEqual(acl["DefaultAction"], {"Allow": {}})
+        rules = {r["Name"]: r for r in acl["Rules"]}
+        self.assertEqual(len({r["Priority"] for r in acl["Rules"]}), len(acl["Rules"]))
+        managed = {
+            r["Statement"]["ManagedRuleGroupStatement"]["Name"]
+            for r in acl["Rules"]
+            if "ManagedRuleGroupStatement" in r["Statement"]
+        }
+        self.assertEqual(managed, {"AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"})
+        for rule in acl["Rules"]:
+            if "ManagedRuleGroupStatement" in rule["Statement"]:
+                self.assertEqual(rule["Statement"]["ManagedRuleGroupStatement"]["VendorName"], "AWS")
+                self.assertEqual(rule["OverrideAction"], {"None": {}})  # the groups block, not just count
+        (rate,) = [r for r in rules.values() if "RateBasedStatement" in r["Statement"]]
+        statement = rate["Statement"]["RateBasedStatement"]
+        self.assertEqual(statement["AggregateKeyType"], "IP")
+        self.assertEqual(statement["Limit"], {"Ref": "WafPaymentRateLimit"})
+        self.assertEqual(statement["EvaluationWindowSec"], 300)
+        self.assertEqual(self.template["Parameters"]["WafPaymentRateLimit"]["Default"], 100)
+        match = statement["ScopeDownStatement"]["ByteMatchStatement"]
+        self.assertEqual(match["FieldToMatch"], {"UriPath": {}})
+        self.assertEqual(match["SearchString"], "/api/process_payment")
+        self.assertIn("Block", rate["Action"])
+
+    def test_attached_to_the_distribution_when_created(self):
+        config = self.resources["Distribution"]["Properties"]["DistributionConfig"]
+        self.assertEqual(
+            config["WebACLId"], {"Fn::If": ["CreateWaf", {"Fn::GetAtt": ["WebAcl", "Arn"]}, {"Ref": "AWS::NoValue"}]}
+        )
+
+
+class SafeReleasesTest(TemplateTestCase):
+    def test_every_function_is_released_through_codedeploy_with_its_error_alarm(self):
+        self.assertNotIn("AutoPublishAlias", self.globals)
+        parameter = self.template["Parameters"]["DeploymentType"]
+        self.assertEqual(parameter["Default"], "Canary10Percent5Minutes")
+        self.assertIn("AllAtOnce", parameter["AllowedValues"])
+        for package, (logical_id, resource) in self.functions.items():
+            props = resource["Properties"]
+            self.assertEqual(props["AutoPublishAlias"], "live", package)
+            preference = props["DeploymentPreference"]
+            self.assertEqual(preference["Type"], {"Ref": "DeploymentType"}, package)
+            self.assertNotIn("Enabled", preference)  # never switched off
+            alarms = preference["Alarms"]
+            self.assertTrue(alarms, package)
+            for alarm in alarms:
+                alarm = self.resources[alarm["Ref"]]
+                self.assertEqual(alarm["Type"], "AWS::CloudWatch::Alarm")
+                props = alarm["Properties"]
+                self.assertEqual((props["Namespace"], props["MetricName"]), ("AWS/Lambda", "Errors"), package)
+                self.assertEqual(props["Dimensions"], [{"Name": "FunctionName", "Value": {"Ref": logical_id}}])
+
+    def test_the_api_invokes_the_alias(self):
+        # What SAM makes of it, by SAM's own transform run offline (samtranslator, which the SAM
+        # CLI in .venv-infra brings): the API's integrations and Lambda permissions name the alias
+        # `live`, and CodeDeploy gets one deployment group per function with its alarm.
+        try:
+            from samtranslator.translator.transform import transform
+        except ImportError:
+            self.skipTest("samtranslator is not installed (scripts/bootstrap.sh infra installs it)")
+
+        class NoManagedPolicies:
+            def load(self):
+                return {}
+
+        template = csp.load_template()
+        for resource in template["Resources"].values():
+            if resource["Type"] == "AWS::Serverless::Function":
+                resource["Properties"]["CodeUri"] = "s3://bucket/key"  # what sam package does
+        logging.getLogger("samtranslator").setLevel(logging.ERROR)
+        with mock.patch.dict(os.environ, {"AWS_DEFAULT_REGION": "us-east-1"}):
+            resources = transform(template, {}, NoManagedPolicies())["Resources"]
+        paths = resources["HttpApi"]["Properties"]["Body"]["paths"]
+        for package, (logical_id, resource) in self.functions.items():
+            alias = f"{logical_id}Aliaslive"
+            self.assertEqual(resources[alias]["Type"], "AWS::Lambda::Alias")
+            self.assertIn("CodeDeployLambdaAliasUpdate", resources[alias]["UpdatePolicy"])
+            for name, event in resource["Properties"]["Events"].items():
+                props = event["Properties"]
+                operation = paths[props["Path"]][props["Method"].lower()]["x-amazon-apigateway-integration"]
+                self.assertIn(f"${{{alias}}}", operation["uri"]["Fn::Sub"], f"{package} {name}")
+                permission = resources[f"{logical_id}{name}Permission"]["Properties"]
+                self.assertEqual(permission["FunctionName"], {"Ref": alias}, f"{package} {name}")
+            group = resources[f"{logical_id}DeploymentGroup"]["Properties"]
+            self.assertEqual(
+                group["AlarmConfiguration"]["Alarms"],
+                [{"Name": {"Ref": f"{logical_id[: -len('Function')]}ErrorsAlarm"}}],
+            )
+            self.assertIn("DEPLOYMENT_STOP_ON_ALARM", group["AutoRollbackConfiguration"]["Events"])
+        self.assertEqual(resources["CodeDeployServiceRole"]["Type"], "AWS::IAM::Role")
+        self.assertEqual(resources["ServerlessDeploymentApplication"]["Properties"], {"ComputePlatform": "Lambda"})
+        # The per-route limits reach the stage.
+        stage = resources["HttpApiApiGatewayDefaultStage"]["Properties"]
+        self.assertEqual(set(stage["RouteSettings"]), set(RoutesTest.LIMITED_ROUTES))
+
+
+class SignalsTest(TemplateTestCase):
+    def alarms(self):
+        return self.of_type("AWS::CloudWatch::Alarm")
+
+    def lambda_alarm(self, metric, logical_id):
+        found = [
+            (name, a["Properties"])
+            for name, a in self.alarms().items()
+            if a["Properties"].get("Namespace") == "AWS/Lambda"
+            and a["Properties"].get("MetricName") == metric
+            and a["Properties"].get("Dimensions") == [{"Name": "FunctionName", "Value": {"Ref": logical_id}}]
+        ]
+        self.assertEqual(len(found), 1, f"{metric} alarm of {logical_id}")
+        return found[0][1]
+
+    def test_every_alarm_notifies_the_alarm_topic(self):
+        # API 5xx and 429, per function Errors, Throttles and p99 Duration, DynamoDB throttles.
+        self.assertGreaterEqual(len(self.alarms()), 2 + 3 * len(self.functions) + 1)
+        for name, alarm in self.alarms().items():
+            props = alarm["Properties"]
+            self.assertEqual(props["AlarmActions"], [{"Ref": "AlarmTopic"}], name)
+            self.assertEqual(props.get("OKActions", [{"Ref": "AlarmTopic"}]), [{"Ref": "AlarmTopic"}], name)
+            self.assertEqual(props["TreatMissingData"], "notBreaching", name)  # no traffic is not an alarm
+
+    def test_api_5xx_and_429(self):
+        (server,) = [
+            a["Properties"]
+            for a in self.alarms().values()
+            if a["Properties"].get("Namespace") == "AWS/ApiGateway" and a["Properties"]["MetricName"] == "5xx"
+        ]
+        self.assertEqual(server["Dimensions"], [{"Name": "ApiId", "Value": {"Ref": "HttpApi"}}])
+        # HTTP APIs publish 4xx, not 429: the access log's status is counted instead.
+        filters = self.of_type("AWS::Logs::MetricFilter")
+        (throttled,) = [f["Properties"] for f in filters.values() if '"429"' in f["Properties"]["FilterPattern"]]
+        self.assertEqual(throttled["LogGroupName"], {"Ref": "ApiAccessLogGroup"})
+        self.assertIn(
+            '"status":"$context.status"', self.resources["HttpApi"]["Properties"]["AccessLogSettings"]["Format"]
+        )
+        metric = throttled["MetricTransformations"][0]
+        (alarm,) = [
+            a["Properties"]
+            for a in self.alarms().values()
+            if a["Properties"].get("MetricName") == metric["MetricName"]
+            and a["Properties"].get("Namespace") == metric["MetricNamespace"]
+        ]
+        self.assertEqual(alarm["Statistic"], "Sum")
+
+    def test_each_function_errors_throttles_and_p99_duration(self):
+        for package, (logical_id, resource) in self.functions.items():
+            self.lambda_alarm("Errors", logical_id)
+            self.lambda_alarm("Throttles", logical_id)
+            duration = self.lambda_alarm("Duration", logical_id)
+            self.assertEqual(duration["ExtendedStatistic"], "p99", package)
+            # Alarms before the function times out: slow, not yet failing.
+            self.assertLess(duration["Threshold"], resource["Properties"]["Timeout"] * 1000, package)
+
+    def test_dynamodb_throttles(self):
+        metrics = set()
+        for alarm in self.alarms().values():
+            for query in alarm["Properties"].get("Metrics", []):
+                stat = query.get("MetricStat", {}).get("Metric", {})
+                if stat.get("Namespace") == "AWS/DynamoDB":
+                    self.assertIn({"Name": "TableName", "Value": {"Ref": "OrdersTable"}}, stat["Dimensions"])
+                    metrics.add(stat["MetricName"])
+        self.assertEqual(metrics, {"ReadThrottleEvents", "WriteThrottleEvents"})
+
+    def test_the_alarm_topic_is_encrypted_with_a_key_cloudwatch_and_budgets_may_use(self):
+        topic = self.resources["AlarmTopic"]["Properties"]
+        # Not alias/aws/sns: CloudWatch alarms cannot use the AWS-managed key.
+        self.assertEqual(topic["KmsMasterKeyId"], {"Ref": "AlarmTopicKey"})
+        key = self.resources["AlarmTopicKey"]["Properties"]
+        self.assertIs(key["EnableKeyRotation"], True)
+        statements = key["KeyPolicy"]["Statement"]
+        services = set()
+        for statement in statements:
+            principal = statement["Principal"]
+            if "Service" in principal:
+                listed = principal["Service"] if isinstance(principal["Service"], list) else [principal["Service"]]
+                services |= set(listed)
+                self.assertEqual(sorted(statement["Action"]), ["kms:Decrypt", "kms:GenerateDataKey*"])
+            else:
+                self.assertEqual(principal, {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}})
+        self.assertEqual(services, {"cloudwatch.amazonaws.com", "budgets.amazonaws.com"})
+        # The topic policy lets both services publish, for this account only.
+        (policy,) = [
+            p
+            for p in self.of_type("AWS::SNS::TopicPolicy").values()
+            if p["Properties"]["Topics"] == [{"Ref": "AlarmTopic"}]
+        ]
+        publishers = {}
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            self.assertEqual(statement["Action"], "sns:Publish")
+            self.assertEqual(statement["Condition"]["StringEquals"], {"aws:SourceAccount": {"Ref": "AWS::AccountId"}})
+            publishers[statement["Principal"]["Service"]] = statement
+        self.assertEqual(set(publishers), {"cloudwatch.amazonaws.com", "budgets.amazonaws.com"})
+        # E-mail subscription, optional.
+        (email,) = [
+            s
+            for s in self.of_type("AWS::SNS::Subscription").values()
+            if s["Properties"]["TopicArn"] == {"Ref": "AlarmTopic"}
+        ]
+        self.assertEqual(email["Condition"], "HasNotificationEmail")
+        self.assertEqual(email["Properties"]["Endpoint"], {"Ref": "NotificationEmail"})
+
+    def test_monthly_budget_notifies_the_alarm_topic_at_80_percent(self):
+        parameter = self.template["Parameters"]["MonthlyBudgetUsd"]
+        self.assertEqual(parameter["Type"], "Number")
+        self.assertEqual(parameter["Default"], 20)
+        (budget,) = self.of_type("AWS::Budgets::Budget").values()
+        self.assertEqual(budget["Condition"], "HasBudget")
+        self.assertIn("AlarmTopicPolicy", budget["DependsOn"])
+        props = budget["Properties"]
+        self.assertEqual(props["Budget"]["BudgetType"], "COST")
+        self.assertEqual(props["Budget"]["TimeUnit"], "MONTHLY")
+        self.assertEqual(props["Budget"]["BudgetLimit"], {"Amount": {"Ref": "MonthlyBudgetUsd"}, "Unit": "USD"})
+        actual = [
+            n
+            for n in props["NotificationsWithSubscribers"]
+            if n["Notification"]
+            == {
+                "NotificationType": "ACTUAL",
+                "ComparisonOperator": "GREATER_THAN",
+                "Threshold": 80,
+                "ThresholdType": "PERCENTAGE",
+            }
+        ]
+        self.assertEqual(len(actual), 1)
+        for notification in props["NotificationsWithSubscribers"]:
+            self.assertEqual(
+                notification["Subscribers"], [{"SubscriptionType": "SNS", "Address": {"Ref": "AlarmTopic"}}]
+            )
+
+    def test_cloudfront_logs_to_cloudwatch_logs_from_us_east_1(self):
+        kinds = {
+            "AWS::Logs::DeliverySource": "CloudFrontLogsSource",
+            "AWS::Logs::DeliveryDestination": "CloudFrontLogsDestination",
+            "AWS::Logs::Delivery": "CloudFrontLogsDelivery",
+        }
+        for kind, name in kinds.items():
+            self.assertEqual(list(self.of_type(kind)), [name])
+            self.assertEqual(self.resources[name]["Condition"], "IsUsEast1", name)
+        source = self.resources["CloudFrontLogsSource"]["Properties"]
+        self.assertEqual(source["LogType"], "ACCESS_LOGS")
+        self.assertIn("distribution/${Distribution}", source["ResourceArn"]["Fn::Sub"])
+        destination = self.resources["CloudFrontLogsDestination"]["Properties"]
+        self.assertIn("log-group:${CloudFrontLogGroup}", destination["DestinationResourceArn"]["Fn::Sub"])
+        group = self.resources["CloudFrontLogGroup"]
+        self.assertEqual(group["Condition"], "IsUsEast1")
+        self.assertEqual(group["Properties"]["RetentionInDays"], {"Ref": "LogRetentionDays"})
+        delivery = self.resources["CloudFrontLogsDelivery"]["Properties"]
+        self.assertEqual(delivery["DeliverySourceName"], {"Ref": "CloudFrontLogsSource"})
+        self.assertEqual(delivery["DeliveryDestinationArn"], {"Fn::GetAtt": ["CloudFrontLogsDestination", "Arn"]})
+        # As the API's access log: no client IPs, cookies or query strings.
+        fields = set(delivery["RecordFields"])
+        self.assertLessEqual({"date", "time", "cs-method", "cs-uri-stem", "sc-status"}, fields)
+        self.assertEqual(fields & {"c-ip", "x-forwarded-for", "c-port", "cs(Cookie)", "cs-uri-query"}, set())
+
+
+class TagsTest(unittest.TestCase):
+    def test_the_stack_is_tagged_with_project_and_environment(self):
+        with open(SAMCONFIG, "rb") as f:
+            deploy = tomllib.load(f)["default"]["deploy"]["parameters"]
+        tags = dict(pair.split("=", 1) for pair in deploy["tags"].split())
+        self.assertEqual(set(tags), {"project", "environment"})
+        self.assertEqual(tags["project"], "mp-checkout")
+        self.assertTrue(tags["environment"])
+
+    def test_make_deploy_uses_the_config_file_and_its_tags(self):
+        # Stack tags come from samconfig.toml only if sam deploy reads it and no --tags replaces them.
+        deploy = read(DEPLOY_SH)
+        (command,) = re.findall(r"deploy --config-file \"\$SAMCONFIG\"", deploy)
+        self.assertTrue(command)
+        self.assertNotIn("--tags", deploy)
 
 
 class CheckovSkipsTest(TemplateTestCase):
