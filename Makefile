@@ -51,6 +51,11 @@ destroy: ## Delete the deployed stack; keeps the orders table (DELETE_ORDERS=1 d
 infra-check: ## Offline checks of the deployment: sam validate, cfn-lint, checkov, arm64 sam build
 	@scripts/infra-check.sh
 
+.PHONY: release
+
+release: ## A bundle deployable with the AWS CLI alone (no Rust, no SAM): dist/mp-checkout-<version>.tar.gz + SHA256SUMS
+	@scripts/release.sh
+
 .PHONY: bench
 
 bench: ## Measure cold start, warm latency, CPU, memory, package size, instructions (writes bench/RESULTS.md)

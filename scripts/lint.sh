@@ -29,6 +29,8 @@ cargo deny --locked check licenses bans sources
 
 step "Shell scripts (shellcheck)"
 shellcheck -x scripts/*.sh scripts/lib/*.sh infra/*.sh .ci/run
+# The release bundle's scripts run with a plain POSIX sh on the merchant's machine.
+shellcheck -s sh infra/release/*.sh
 
 step "Python (ruff check, ruff format --check)"
 "$ROOT/.venv/bin/ruff" check scripts infra
