@@ -2,6 +2,9 @@
 # make infra-check (and a step of make test): everything about the AWS deployment that can be
 # checked without AWS, on a fresh machine too.
 #   1. unit tests: scripts/csp.py, the template against the code, infra/publish_site.py
+#   1b. deploy rehearsal        (scripts/rehearse.py: the SAM-translated template created on moto's
+#                               CloudFormation in sa-east-1 and us-east-1, as far as moto models
+#                               its types; scripts/test_rehearse.py asserts what it created)
 #   2. sam validate --lint      (SAM transform + cfn-lint rules)
 #   3. cfn-lint                 (pinned version, all rules, on the raw template)
 #   4. checkov                  (security scan; every skip is justified in the template)
@@ -37,6 +40,17 @@ unit_tests() {
     "$INFRA_BIN/python" -m unittest discover -s infra -p 'test_*.py'
 }
 timed "unit tests" unit_tests
+
+step "Deploy rehearsal: the SAM-translated stack on moto's CloudFormation (scripts/rehearse.py)"
+# moto is in .venv, samtranslator in .venv-infra (rehearse.py translates through .venv-infra's
+# python). The unit tests above ran test_rehearse.py under .venv-infra, where its moto tests skip;
+# here they run under .venv, and REHEARSAL_REQUIRED=1 makes a missing moto a failure, not a skip.
+rehearsal() {
+  "$ROOT/.venv/bin/python" -c 'import moto' 2>/dev/null || fail ".venv has no moto: scripts/bootstrap.sh venv"
+  "$ROOT/.venv/bin/python" scripts/rehearse.py | sed 's/^/  /' &&
+    REHEARSAL_REQUIRED=1 "$ROOT/.venv/bin/python" -m unittest discover -s scripts -p test_rehearse.py
+}
+timed "rehearsal" rehearsal
 
 step "sam validate --lint"
 # Region only so the SAM CLI does not look for an AWS configuration: nothing is called.
