@@ -39,10 +39,10 @@ catalog: ## Check and publish catalog.json (prices) to the local stack, or AWS=1
 build: ## Release arm64 binaries of the three functions for Lambda (cargo lambda, target/lambda/)
 	@infra/build.sh
 
-deploy: ## Deploy to AWS in one command (MP_PUBLIC_KEY=...; DRY_RUN=1 only prints the steps)
+deploy: ## Deploy to AWS in one command; on a terminal it asks for what is missing (CI: MP_* variables; DRY_RUN=1 prints the steps)
 	@scripts/deploy.sh
 
-set-credentials: ## Store the Mercado Pago access token and webhook secret (asked without echo)
+set-credentials: ## Store or rotate the Mercado Pago access token and webhook secret (asked without echo)
 	@scripts/set-credentials.sh
 
 destroy: ## Delete the deployed stack; keeps the orders table (DELETE_ORDERS=1 deletes it too)

@@ -79,7 +79,7 @@ pub struct SandboxConfig {
     pub user_id: u64,
     /// Where webhooks go when a payment has no `notification_url`.
     pub default_notification_url: Option<String>,
-    /// False to send no webhooks at all, as payments made with test credentials behave.
+    /// False to send no webhooks at all, as when no webhook URL is configured in Mercado Pago.
     pub webhooks_enabled: bool,
     /// Webhook retry timings.
     pub webhook_retry: WebhookRetry,
