@@ -600,6 +600,59 @@ class OriginVerifyTest(TemplateTestCase):
         self.assertIn("${OriginVerifyRotation}", comment["Fn::Sub"])
 
 
+class CustomDomainTest(TemplateTestCase):
+    """The merchant's own domain on CloudFront, with its ACM certificate and a modern TLS policy."""
+
+    def test_the_domain_and_certificate_parameters(self):
+        params = self.template["Parameters"]
+        domain = re.compile(params["DomainName"]["AllowedPattern"])
+        for ok in ("", "pagar.example.com", "shop.mi-tienda.com.ar"):
+            self.assertTrue(domain.fullmatch(ok), ok)
+        for bad in ("https://pagar.example.com", "Pagar.Example.com", "example", "-a.example.com"):
+            self.assertFalse(domain.fullmatch(bad), bad)
+        certificate = re.compile(params["CertificateArn"]["AllowedPattern"])
+        self.assertTrue(certificate.fullmatch("arn:aws:acm:us-east-1:123456789012:certificate/0b5e1c8e-8a3a-4b6a"))
+        # CloudFront only takes certificates from us-east-1.
+        self.assertFalse(certificate.fullmatch("arn:aws:acm:sa-east-1:123456789012:certificate/0b5e1c8e"))
+
+    def test_one_without_the_other_is_refused_before_anything_is_created(self):
+        rule = self.template["Rules"]["CustomDomainNeedsBoth"]["Assertions"][0]["Assert"]
+        both_empty, both_set = rule["Fn::Or"]
+        self.assertEqual(
+            both_empty["Fn::And"],
+            [{"Fn::Equals": [{"Ref": "DomainName"}, ""]}, {"Fn::Equals": [{"Ref": "CertificateArn"}, ""]}],
+        )
+        self.assertEqual(
+            both_set["Fn::And"],
+            [
+                {"Fn::Not": [{"Fn::Equals": [{"Ref": "DomainName"}, ""]}]},
+                {"Fn::Not": [{"Fn::Equals": [{"Ref": "CertificateArn"}, ""]}]},
+            ],
+        )
+
+    def test_the_distribution_serves_the_domain_with_sni_and_tls_1_2_2021(self):
+        config = self.resources["Distribution"]["Properties"]["DistributionConfig"]
+        self.assertEqual(
+            config["Aliases"], {"Fn::If": ["HasCustomDomain", [{"Ref": "DomainName"}], {"Ref": "AWS::NoValue"}]}
+        )
+        condition, custom, default = config["ViewerCertificate"]["Fn::If"]
+        self.assertEqual(condition, "HasCustomDomain")
+        self.assertEqual(
+            custom,
+            {
+                "AcmCertificateArn": {"Ref": "CertificateArn"},
+                "SslSupportMethod": "sni-only",
+                "MinimumProtocolVersion": "TLSv1.2_2021",
+            },
+        )
+        self.assertEqual(default, {"CloudFrontDefaultCertificate": True})
+        # The URLs make deploy prints (and the webhook URL) use the domain when there is one.
+        for name in ("SiteUrl", "WebhookUrl"):
+            output = self.template["Outputs"][name]["Value"]["Fn::If"]
+            self.assertEqual(output[0], "HasCustomDomain", name)
+            self.assertIn("${DomainName}", output[1]["Fn::Sub"], name)
+
+
 class WafTest(TemplateTestCase):
     def test_waf_is_optional_and_off_by_default(self):
         parameter = self.template["Parameters"]["EnableWaf"]
