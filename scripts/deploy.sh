@@ -2,7 +2,7 @@
 # make deploy: from a clone to a live checkout on AWS, in one command (README.md, "Deploy to AWS").
 #   1. checks: AWS credentials, the stack's state, your Mercado Pago public key, catalog.json
 #      (with the functions' own rules; before building)
-#   2. builds the three functions for Lambda arm64 (cargo lambda) and packages them (sam build)
+#   2. builds the template's functions for Lambda arm64 (cargo lambda) and packages them (sam build)
 #   3. deploys the stack (sam deploy); on the first deploy, a second quick pass tells
 #      process_payment its public webhook URL (infra/template.yaml explains why)
 #   4. writes config.json, uploads the page (catalog.json included: the functions read it from

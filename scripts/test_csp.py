@@ -4,6 +4,7 @@
 
 import contextlib
 import io
+import json
 import os
 import sys
 import tempfile
@@ -16,6 +17,10 @@ import csp
 
 SANDBOX = "http://127.0.0.1:8181"
 ACS = "http://localhost:8181"  # the sandbox's 3-D Secure stand-in: its own origin, as an issuer's is
+# Where violations go: a URL and an endpoint name, not source lists.
+REPORTING_DIRECTIVES = {"report-uri", "report-to"}
+# The local edge, which sends the page's static headers (Reporting-Endpoints among them).
+DEVSTACK_MAIN = os.path.join(csp.ROOT, "crates", "devstack", "src", "main.rs")
 
 
 def template_with(policy_yaml, behavior_ref="Headers"):
@@ -235,6 +240,8 @@ class ShippedPolicyTest(unittest.TestCase):
 
     def test_every_external_source_is_an_https_mercado_pago_host(self):
         for name, sources in self.directives.items():
+            if name in REPORTING_DIRECTIVES:
+                continue  # a URL and an endpoint name, not sources (test_violations_are_reported_to_the_api)
             for source in sources:
                 if csp.source_host(source) is None:
                     continue
@@ -249,6 +256,26 @@ class ShippedPolicyTest(unittest.TestCase):
         directives = dict(csp.parse(local))
         self.assertEqual(directives["frame-src"], [SANDBOX, ACS])
         self.assertEqual(directives["form-action"], ["'self'", ACS])
+
+    def test_violations_are_reported_to_the_api(self):
+        # Both ways (functions/csp_report): report-uri for every browser, report-to where the
+        # Reporting API is supported, its endpoint named by the Reporting-Endpoints header, which
+        # the distribution and the local edge both send.
+        self.assertEqual(self.directives["report-uri"], ["/api/csp-report"])
+        self.assertEqual(self.directives["report-to"], ["csp-endpoint"])
+        _, policy = csp.site_response_headers_policy(csp.load_template())
+        items = policy["Properties"]["ResponseHeadersPolicyConfig"]["CustomHeadersConfig"]["Items"]
+        (endpoints,) = [h for h in items if h["Header"].lower() == "reporting-endpoints"]
+        self.assertEqual(endpoints["Value"], 'csp-endpoint="/api/csp-report"')
+        self.assertIs(endpoints["Override"], True)
+        with open(DEVSTACK_MAIN, encoding="utf-8") as f:
+            devstack = f.read()
+        self.assertIn('HeaderName::from_static("reporting-endpoints")', devstack)
+        self.assertIn(f"HeaderValue::from_static({json.dumps(endpoints['Value'])})", devstack)
+        # Locally the policy keeps them as they are.
+        local = dict(csp.parse(csp.localize(self.policy, SANDBOX, ACS)))
+        self.assertEqual(local["report-uri"], ["/api/csp-report"])
+        self.assertEqual(local["report-to"], ["csp-endpoint"])
 
 
 class CommandLineTest(unittest.TestCase):

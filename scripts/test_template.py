@@ -59,10 +59,15 @@ BASE_ACTIONS = {
 EXTRA_ACTIONS = {
     "process_payment": {"dynamodb:PutItem"},  # a new order and its idempotency record, in one transaction
 }
+# Functions that build no `Services` and call only these (instead of BASE_ACTIONS): csp_report
+# builds only the origin check (checkout::origin::OriginVerifier), which reads OriginVerifySecret.
+OWN_ACTIONS = {
+    "csp_report": {"secretsmanager:GetSecretValue"},
+}
 
 
 def expected_actions(function):
-    return BASE_ACTIONS | EXTRA_ACTIONS.get(function, set())
+    return OWN_ACTIONS.get(function, BASE_ACTIONS) | EXTRA_ACTIONS.get(function, set())
 
 
 def read(path):
@@ -244,6 +249,7 @@ class FunctionsTest(TemplateTestCase):
         self.assertLess(timeout("notifications"), 22)
         self.assertGreaterEqual(timeout("notifications"), 15)  # 10 s budget + 4 s attempt + AWS calls
         self.assertLessEqual(timeout("payment_status"), 30)
+        self.assertLessEqual(timeout("csp_report"), 30)
         self.assertEqual(
             self.resources["Distribution"]["Properties"]["DistributionConfig"]["Origins"][1]["CustomOriginConfig"][
                 "OriginReadTimeout"
@@ -347,6 +353,7 @@ class LeastPrivilegeTest(TemplateTestCase):
         self.assertLessEqual(
             set(EXTRA_ACTIONS), set(self.functions), "EXTRA_ACTIONS names a function the template lacks"
         )
+        self.assertLessEqual(set(OWN_ACTIONS), set(self.functions), "OWN_ACTIONS names a function the template lacks")
         for package in self.functions:
             expected = expected_actions(package)
             actions = set()
@@ -367,13 +374,23 @@ class LeastPrivilegeTest(TemplateTestCase):
                     )
                     self.assertIn(statement["Resource"], expected, f"{package}: {action}")
 
+    # Functions that read only the origin-verify value (no Mercado Pago credentials).
+    ORIGIN_SECRET_ONLY: ClassVar[set] = {"csp_report"}
+
     def test_each_secret_has_its_own_statement(self):
-        # Both secrets are read, each named alone (never a wildcard or a list mixing them).
+        # Both secrets are read, each named alone (never a wildcard or a list mixing them); the
+        # functions that never call Mercado Pago read only the origin-verify value.
+        self.assertLessEqual(self.ORIGIN_SECRET_ONLY, set(self.functions))
         for package in self.functions:
             read = [
                 s["Resource"] for s in self.statements(package) if "secretsmanager:GetSecretValue" in self.actions(s)
             ]
-            self.assertCountEqual(read, self.ALLOWED_RESOURCES["secretsmanager"], package)
+            expected = (
+                [{"Ref": "OriginVerifySecret"}]
+                if package in self.ORIGIN_SECRET_ONLY
+                else self.ALLOWED_RESOURCES["secretsmanager"]
+            )
+            self.assertCountEqual(read, expected, package)
 
     def test_put_item_only_inside_the_order_transaction(self):
         found = False
@@ -409,6 +426,7 @@ class RoutesTest(TemplateTestCase):
         "POST /api/process_payment": "ProcessPayment",
         "POST /api/notifications": "Notifications",
         "GET /api/payment_status/{order_id}": "PaymentStatus",
+        "POST /api/csp-report": "CspReport",
     }
 
     def test_each_public_route_has_its_own_limits(self):

@@ -12,6 +12,7 @@
 
 mod catalog;
 mod challenge;
+mod csp_reports;
 mod edge;
 mod functions {
     //! Every function's library, from the folders under `functions/` (tests/build.rs).

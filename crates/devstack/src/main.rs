@@ -231,6 +231,12 @@ async fn edge(
     ];
     if let Some(policy) = csp {
         static_headers.push((HeaderName::from_static("content-security-policy"), HeaderValue::from_str(&policy)?));
+        // The Reporting API endpoint the policy's `report-to csp-endpoint` names, as the template's
+        // SecurityHeadersPolicy sends it (scripts/test_csp.py checks the two are the same).
+        static_headers.push((
+            HeaderName::from_static("reporting-endpoints"),
+            HeaderValue::from_static("csp-endpoint=\"/api/csp-report\""),
+        ));
     }
     let files = tower_http::services::ServeDir::new(&site).append_index_html_on_directories(true);
     let static_headers = Arc::new(static_headers);
