@@ -1,5 +1,8 @@
 """schemathesis hooks for scripts/schemathesis.sh (loaded through SCHEMATHESIS_HOOKS).
 
+Sends the CSP report media types (`application/csp-report`, `application/reports+json`) as the
+JSON they are.
+
 Signs some webhook deliveries, so that schemathesis gets past the signature check of
 `POST /api/notifications` and reaches what follows it (topics, `data.id`, the payment lookup).
 Active only when SCHEMATHESIS_WEBHOOK_SECRET holds the stack's webhook secret
@@ -19,6 +22,10 @@ import time
 import schemathesis
 
 _SECRET = os.environ.get("SCHEMATHESIS_WEBHOOK_SECRET", "")
+
+# The CSP report bodies (POST /api/csp-report) are JSON under the browsers' own media types.
+schemathesis.serializer.alias("application/csp-report", "application/json")
+schemathesis.serializer.alias("application/reports+json", "application/json")
 
 
 def _as_delivered(value):
