@@ -28,7 +28,10 @@ FUNCTIONS = {
         20,
         {"MP_REQUEST_TIMEOUT_MS": "4000", "MP_MAX_RETRIES": "1"},
     ),
+    "CspReportFunction": ("CspReportRole", "csp_report", 10, {}),
 }
+# The function that only logs CSP reports: its role reads the origin secret and nothing else.
+LOGS_ONLY = {"CspReportFunction"}
 OUTPUTS = {
     "SiteUrl",
     "WebhookUrl",
@@ -108,7 +111,7 @@ class RehearsalTest(unittest.TestCase):
                 for lid, rtype in CREATED_EVERYWHERE.items():
                     self.assertEqual(types.get(lid), rtype, lid)
                 versions = [lid for lid, t in types.items() if t == "AWS::Lambda::Version"]
-                self.assertEqual(len(versions), 3, versions)
+                self.assertEqual(len(versions), len(FUNCTIONS), versions)
                 # IsUsEast1: CloudFront's log group only where CloudFront's log delivery can be made.
                 if region == "us-east-1":
                     self.assertEqual(types.get("CloudFrontLogGroup"), "AWS::Logs::LogGroup")
@@ -211,6 +214,12 @@ class RehearsalTest(unittest.TestCase):
                         log_group = facts[f"{fn.removesuffix('Function')}LogGroup"]
                         self.assertEqual(log_group["logGroupName"], f"/aws/lambda/{rehearse.STACK_NAME}/{binary}")
                         self.assertEqual(statements["WriteItsLogs"]["Resource"], log_group["logGroupArn"])
+                        if fn in LOGS_ONLY:
+                            self.assertEqual(set(statements), {"WriteItsLogs", "SendTraces", "ReadOriginVerifyValue"})
+                            self.assertTrue(
+                                statements["ReadOriginVerifyValue"]["Resource"].endswith("/OriginVerifySecret")
+                            )
+                            continue
                         self.assertEqual(statements["ReadAndUpdateOrders"]["Resource"], table_arn)
                         self.assertEqual(statements["PublishOrderPaid"]["Resource"], physical["OrderEventsTopic"])
                         self.assertEqual(
@@ -249,7 +258,8 @@ class RehearsalTest(unittest.TestCase):
                 rules = facts["SiteBucket"]["Encryption"]["Rules"]
                 self.assertEqual([x["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] for x in rules], ["AES256"])
                 groups = {lid: f for lid, f in facts.items() if r["resources"][lid][0] == "AWS::Logs::LogGroup"}
-                self.assertEqual(len(groups), 5 if region == "us-east-1" else 4)
+                # One per function, the API's access log, and CloudFront's (us-east-1 only).
+                self.assertEqual(len(groups), len(FUNCTIONS) + (2 if region == "us-east-1" else 1))
                 for lid, group in groups.items():
                     self.assertEqual(group["retentionInDays"], 30, lid)
 
@@ -301,14 +311,14 @@ class TranslatedTemplateTest(unittest.TestCase):
 
     def test_canary_releases(self):
         groups = list(self.resources("AWS::CodeDeploy::DeploymentGroup"))
-        self.assertEqual(len(groups), 3 * len(self.translated))
+        self.assertEqual(len(groups), len(FUNCTIONS) * len(self.translated))
         for lid, props in self.resources("AWS::IAM::Role"):
             if lid == "CodeDeployServiceRole":
                 self.assertEqual(
                     props["ManagedPolicyArns"], ["arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForLambda"]
                 )
         aliases = [lid for lid, props in self.resources("AWS::Lambda::Alias") if props["Name"] == "live"]
-        self.assertEqual(len(aliases), 3 * len(self.translated))
+        self.assertEqual(len(aliases), len(FUNCTIONS) * len(self.translated))
 
 
 if __name__ == "__main__":
